@@ -1,0 +1,57 @@
+"""The kernel's `flask` commands: `flask check` and `flask middleware`.
+
+Introspection commands print aligned tables and exit non-zero when something is wrong,
+the way Pyramid's `ptweens` and Django's `check` do.
+"""
+
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from .checks import run_checks
+
+
+@click.command("check")
+@click.option("--deploy", is_flag=True, help="Also run the checks for a production deployment.")
+@with_appcontext
+def check_command(deploy: bool) -> None:
+    """Run the system checks; exit 1 when any reports an error."""
+    messages = run_checks(current_app, deploy=deploy)
+    for message in messages:
+        click.echo(str(message), err=message.level == "error")
+    errors = sum(m.level == "error" for m in messages)
+    click.echo(f"System check identified {len(messages)} issue(s) ({errors} error(s)).")
+    if errors:
+        raise SystemExit(1)
+
+
+@click.command("middleware")
+@with_appcontext
+def middleware_command() -> None:
+    """Print the request pipeline, outermost first, with Flask's own stages in place."""
+    from .bootstrap import settings_of
+
+    settings = settings_of(current_app)
+    rows: list[tuple[str, str, str]] = []
+    for path in settings.WSGI_MIDDLEWARE:
+        rows.append(("wsgi", path, "WSGI_MIDDLEWARE: sees every byte, before Flask"))
+    rows.append(
+        ("flask", "request context + URL matching", "the routing result is held until the view")
+    )
+    rows.append(
+        ("flask", "error handlers (the edge)", "exceptions from below become problem+json once")
+    )
+    for index, path in enumerate(settings.MIDDLEWARE, start=1):
+        rows.append((str(index), path, "MIDDLEWARE"))
+    rows.append(("flask", "routing error (404/405) or the view", "innermost"))
+    width = max(len(row[1]) for row in rows)
+    click.echo(f"{'#':<6} {'layer':<{width}}  note")
+    click.echo(f"{'-' * 6} {'-' * width}  {'-' * 4}")
+    for position, layer, note in rows:
+        click.echo(f"{position:<6} {layer:<{width}}  {note}")
+
+
+def kernel_commands() -> list[click.Command]:
+    return [check_command, middleware_command]

@@ -1,0 +1,188 @@
+"""One execution context for every entry point: web request, task, command, test.
+
+The context says who acts (`actor`), on whose behalf (`request_id`), from where
+(`origin`), and gives the unit of work its database session, clock, settings and a
+logger bound to the request id and actor. It is immutable: to act as someone else,
+open a new context (or `rebind()` a changed copy for the rest of a block).
+
+`open_context()` is the only way to get one. It pushes the Flask app context (so
+Flask-SQLAlchemy behaves the same everywhere), commits when the block succeeds, rolls
+back when it raises, runs `on_commit` callbacks only after a successful commit, and
+resets the current context when it leaves. Service functions take `ctx` as their first
+parameter; code at the edges reaches it with `current_context()`.
+
+Example::
+
+    with open_context(app, origin="cli", actor=SYSTEM) as ctx:
+        archive_stale_projects(ctx)
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Callable, Iterator, Mapping, MutableMapping
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextvars import ContextVar
+from dataclasses import dataclass, field, replace
+from typing import Any, Literal
+
+from flask import Flask, current_app, has_app_context
+from sqlalchemy.orm import Session
+
+from .actors import ANONYMOUS, Actor
+from .clock import SYSTEM_CLOCK, Clock
+from .database import db
+from .settings import KernelSettings
+
+Origin = Literal["http", "task", "cli", "test"]
+
+_current: ContextVar[ExecutionContext | None] = ContextVar("keel_execution_context", default=None)
+
+
+class NoContextError(RuntimeError):
+    """Code asked for the current context outside `open_context()`."""
+
+
+class ContextLogger(logging.LoggerAdapter[logging.Logger]):
+    """A logger that stamps every record with the context's request id and actor."""
+
+    def process(
+        self, msg: Any, kwargs: MutableMapping[str, Any]
+    ) -> tuple[Any, MutableMapping[str, Any]]:
+        kwargs["extra"] = {**(self.extra or {}), **kwargs.get("extra", {})}
+        return msg, kwargs
+
+
+@dataclass(slots=True)
+class _UnitOfWork:
+    """The mutable part shared by a context and its rebound copies."""
+
+    on_commit: list[Callable[[], None]] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class ExecutionContext:
+    """Everything a unit of work needs, passed explicitly."""
+
+    actor: Actor
+    request_id: str
+    origin: Origin
+    session: Session
+    clock: Clock
+    settings: KernelSettings
+    logger: ContextLogger
+    _work: _UnitOfWork = field(repr=False, compare=False)
+
+    def on_commit(self, callback: Callable[[], None]) -> None:
+        """Run `callback` once this unit of work has committed; dropped on rollback.
+
+        Use it for side effects other processes observe (enqueueing a task, sending
+        mail), so they never see rows that may still roll back.
+        """
+        self._work.on_commit.append(callback)
+
+    def evolve(self, **changes: Any) -> ExecutionContext:
+        """A copy with some fields changed (same session and unit of work)."""
+        new = replace(self, **changes)
+        if "actor" in changes or "request_id" in changes:
+            object.__setattr__(new, "logger", _bind_logger(new.actor, new.request_id))
+        return new
+
+
+def new_request_id() -> str:
+    return secrets.token_hex(16)
+
+
+def current_context() -> ExecutionContext:
+    """The context of the unit of work running now.
+
+    For code at the edges (a marshmallow hook, a log filter); services take `ctx`.
+    """
+    ctx = _current.get()
+    if ctx is None:
+        raise NoContextError(
+            "No execution context is open. Entry points open one with "
+            "`open_context(app, origin=...)`; a service function should take `ctx` as a "
+            "parameter instead (see docs/execution-context.md)."
+        )
+    return ctx
+
+
+def peek_context() -> ExecutionContext | None:
+    """The current context, or None (for logging, which runs everywhere)."""
+    return _current.get()
+
+
+@contextmanager
+def rebind(ctx: ExecutionContext) -> Iterator[ExecutionContext]:
+    """Make `ctx` (usually `current.evolve(actor=...)`) current for the block."""
+    token = _current.set(ctx)
+    try:
+        yield ctx
+    finally:
+        _current.reset(token)
+
+
+def _bind_logger(actor: Actor, request_id: str) -> ContextLogger:
+    return ContextLogger(_LOGGER, {"request_id": request_id, "actor": str(actor)})
+
+
+_LOGGER = logging.getLogger("keel")
+
+
+def _app_context(app: Flask) -> AbstractContextManager[Any]:
+    if has_app_context() and current_app._get_current_object() is app:  # type: ignore[attr-defined]
+        return nullcontext()
+    return app.app_context()
+
+
+@contextmanager
+def open_context(
+    app: Flask,
+    *,
+    origin: Origin,
+    actor: Actor = ANONYMOUS,
+    request_id: str | None = None,
+    clock: Clock = SYSTEM_CLOCK,
+) -> Iterator[ExecutionContext]:
+    """Open the execution context and its transaction around a unit of work.
+
+    Commits when the block succeeds, rolls back when it raises (and re-raises). A block
+    that wants to discard its work without raising calls `ctx.session.rollback()`.
+    """
+    from .bootstrap import settings_of  # late: bootstrap imports this module
+
+    with _app_context(app):
+        session = db.session()
+        rid = request_id or new_request_id()
+        ctx = ExecutionContext(
+            actor=actor,
+            request_id=rid,
+            origin=origin,
+            session=session,
+            clock=clock,
+            settings=settings_of(app),
+            logger=_bind_logger(actor, rid),
+            _work=_UnitOfWork(),
+        )
+        token = _current.set(ctx)
+        try:
+            yield ctx
+            session.commit()
+        except BaseException:
+            session.rollback()
+            raise
+        finally:
+            _current.reset(token)
+            db.session.remove()
+        for callback in ctx._work.on_commit:
+            callback()
+
+
+def context_fields() -> Mapping[str, str]:
+    """`request_id` and `actor` of the current context, for log records."""
+    ctx = _current.get()
+    if ctx is None:
+        return {}
+    return {"request_id": ctx.request_id, "actor": str(ctx.actor)}

@@ -1,0 +1,89 @@
+"""SQLAlchemy 2 models and Flask-SQLAlchemy, configured the same way for every entry point.
+
+- `Model` is the typed declarative base every module's models subclass; its metadata
+  carries a naming convention so Alembic migrations get stable constraint names.
+- `db` is Flask-SQLAlchemy: it reads the engine settings at `init_app` and scopes one
+  session to each Flask app context. The execution context opens that context, so a
+  request, a task, a command and a test all see the same `db.session` behaviour.
+- SQLite is put in real transactional mode (the pysqlite driver otherwise defers BEGIN
+  and breaks SAVEPOINTs on Python 3.11), with foreign keys enforced.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask_sqlalchemy import SQLAlchemy
+from flask_sqlalchemy.session import Session as _FlaskSession
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.orm import DeclarativeBase
+
+from .settings import KernelSettings
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Model(DeclarativeBase):
+    """Base class of every model: `class Project(Model): ...` with `Mapped[...]` columns."""
+
+    metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Session(_FlaskSession):
+    """Flask-SQLAlchemy's session, honouring an explicit `bind`.
+
+    Flask-SQLAlchemy always picks its engine; a session configured with
+    `bind=<Connection>` (the test suite's outer transaction) must use that connection.
+    """
+
+    def get_bind(
+        self,
+        mapper: Any | None = None,
+        clause: Any | None = None,
+        bind: Engine | Connection | None = None,
+        **kwargs: Any,
+    ) -> Engine | Connection:
+        if bind is None and self.bind is not None:
+            return self.bind
+        return super().get_bind(mapper=mapper, clause=clause, bind=bind, **kwargs)
+
+
+db = SQLAlchemy(metadata=Model.metadata, session_options={"class_": Session})
+
+
+def engine_options(settings: KernelSettings) -> dict[str, Any]:
+    """Engine arguments for `SQLALCHEMY_ENGINE_OPTIONS`: timeouts everywhere."""
+    timeout = settings.DATABASE_CONNECT_TIMEOUT
+    if settings.DATABASE_URL.startswith("sqlite"):
+        return {"connect_args": {"timeout": timeout, "check_same_thread": False}}
+    return {
+        "pool_pre_ping": True,
+        "pool_recycle": 1800,
+        "pool_timeout": timeout,
+        "connect_args": {"connect_timeout": timeout},
+    }
+
+
+@sa.event.listens_for(Engine, "connect")
+def _sqlite_on_connect(dbapi_connection: Any, connection_record: Any) -> None:
+    if type(dbapi_connection).__module__ != "sqlite3":
+        return
+    # Let SQLAlchemy emit BEGIN itself, so SAVEPOINT and rollback behave as documented.
+    dbapi_connection.isolation_level = None
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()
+
+
+@sa.event.listens_for(Engine, "begin")
+def _sqlite_on_begin(connection: Connection) -> None:
+    if connection.dialect.name == "sqlite":
+        connection.exec_driver_sql("BEGIN")

@@ -1,0 +1,134 @@
+"""Typed settings, read from the environment (and `.env`) in one place.
+
+`KernelSettings` declares what the kernel needs; the project's `settings.Settings`
+subclasses it and adds the lists that decide what loads (`INSTALLED_MODULES`) and in
+which order. Nothing else in the service reads `os.environ`.
+
+A missing or malformed variable stops startup with a `ConfigurationError` that names
+every bad variable and what is wrong with it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Environment = Literal["development", "test", "production"]
+
+_MIN_SECRET_LENGTH = 32
+
+
+class ConfigurationError(RuntimeError):
+    """The service cannot start with this configuration; the message says how to fix it."""
+
+
+class KernelSettings(BaseSettings):
+    """Settings every Keel service has. Field names are the environment variable names."""
+
+    model_config = SettingsConfigDict(
+        env_file=".env",
+        env_file_encoding="utf-8",
+        case_sensitive=True,
+        extra="ignore",
+        frozen=True,
+    )
+
+    #: Selects safe defaults: "production" unless told otherwise.
+    APP_ENV: Environment = "production"
+    #: Flask's session and signing key. Generated into `.env` at copy time.
+    SECRET_KEY: SecretStr
+    #: The JWT signing key (HS256). Generated into `.env`; must differ from SECRET_KEY.
+    JWT_SECRET_KEY: SecretStr
+    #: Where the data lives. Relative SQLite paths are resolved against the working
+    #: directory (the project root), never against Flask's instance folder.
+    DATABASE_URL: str = "sqlite:///var/app.sqlite3"
+    #: Seconds to wait for a database connection before failing (readiness answers 503).
+    DATABASE_CONNECT_TIMEOUT: int = Field(default=5, ge=1, le=60)
+    DATABASE_ECHO: bool = False
+    #: Largest request body accepted, in bytes (larger bodies get 413).
+    MAX_CONTENT_LENGTH: int = Field(default=1024 * 1024, ge=1024)
+    LOG_LEVEL: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    #: "json" (one object per line, for log shippers) or "text" (for a terminal).
+    LOG_FORMAT: Literal["json", "text"] = "json"
+
+    #: Middleware factories, outermost first (see kernel/middleware). Set in settings.py.
+    MIDDLEWARE: tuple[str, ...] = ()
+    #: WSGI middleware for transport concerns, outermost first (ProxyFix and the like).
+    WSGI_MIDDLEWARE: tuple[str, ...] = ()
+    #: How many reverse proxies in front of the service set X-Forwarded-* (0: none).
+    TRUSTED_PROXIES: int = Field(default=0, ge=0, le=5)
+    #: Dotted names of before/after/teardown_request functions allowed outside the stack.
+    REQUEST_HOOKS_ALLOWED: tuple[str, ...] = ()
+    #: Check ids to silence on purpose, e.g. ("keel.W002",).
+    SILENCED_CHECKS: tuple[str, ...] = ()
+
+    #: Shown in the OpenAPI document.
+    API_TITLE: str = "Keel service"
+    API_VERSION: str = "v1"
+
+    #: Dotted paths of the modules to load, in order. Set in the project's settings.py.
+    INSTALLED_MODULES: tuple[str, ...] = ()
+
+    @field_validator("SECRET_KEY", "JWT_SECRET_KEY")
+    @classmethod
+    def _strong_secret(cls, value: SecretStr) -> SecretStr:
+        secret = value.get_secret_value()
+        if len(secret) < _MIN_SECRET_LENGTH or len(set(secret)) < 5:
+            raise ValueError(
+                f"must be at least {_MIN_SECRET_LENGTH} random characters; generate one with "
+                "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`"
+            )
+        return value
+
+    @field_validator("DATABASE_URL")
+    @classmethod
+    def _normalise_database_url(cls, value: str) -> str:
+        scheme, sep, rest = value.partition("://")
+        if not sep or (not rest and scheme != "sqlite"):
+            raise ValueError(
+                f"{value!r} is not a database URL; expected sqlite:///var/app.sqlite3 or "
+                "postgresql://user:password@host:5432/name"
+            )
+        if scheme in ("postgres", "postgresql"):
+            return f"postgresql+psycopg://{rest}"
+        if scheme == "sqlite" and rest.startswith("/") and rest not in ("/", "/:memory:"):
+            path = Path(rest[1:])
+            if not path.is_absolute():
+                path = Path.cwd() / path
+            return f"sqlite:///{path}"
+        if scheme not in ("sqlite", "postgresql+psycopg"):
+            raise ValueError(f"unsupported database scheme {scheme!r}; use sqlite or postgresql")
+        return value
+
+    @model_validator(mode="after")
+    def _distinct_keys(self) -> KernelSettings:
+        if self.SECRET_KEY.get_secret_value() == self.JWT_SECRET_KEY.get_secret_value():
+            raise ValueError(
+                "JWT_SECRET_KEY must differ from SECRET_KEY, so that leaking one does not "
+                "let an attacker forge the other's signatures"
+            )
+        return self
+
+    @property
+    def debug(self) -> bool:
+        return self.APP_ENV == "development"
+
+    @property
+    def testing(self) -> bool:
+        return self.APP_ENV == "test"
+
+
+def describe_validation_error(error: ValidationError) -> str:
+    """Turn pydantic's report into one line per bad variable."""
+    lines = []
+    for item in error.errors():
+        name = ".".join(str(part) for part in item["loc"]) or "settings"
+        if item["type"] == "missing":
+            problem = "is required but not set (add it to the environment or to .env)"
+        else:
+            problem = item["msg"].removeprefix("Value error, ")
+        lines.append(f"  {name}: {problem}")
+    return "Invalid settings:\n" + "\n".join(lines) + "\nSee .env.example for every variable."

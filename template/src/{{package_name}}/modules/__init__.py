@@ -1,0 +1,1 @@
+"""Your domain modules, one package each; list them in settings.INSTALLED_MODULES."""

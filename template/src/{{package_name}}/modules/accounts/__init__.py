@@ -1,0 +1,1 @@
+"""Accounts: the users who log in, and the actor each becomes."""

@@ -1,0 +1,8 @@
+"""What the accounts module contributes (read by the kernel's module registry)."""
+
+from ...kernel.modules import Module
+
+module = Module(
+    name="accounts",
+    models=(".models",),
+)

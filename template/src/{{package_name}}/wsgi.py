@@ -1,0 +1,5 @@
+"""The WSGI entry point: `granian --interface wsgi <package>.wsgi:app`."""
+
+from . import create_app
+
+app = create_app()

@@ -1,0 +1,1 @@
+"""Modules installed only by tests, to exercise the kernel."""

@@ -1,0 +1,1 @@
+"""A module whose view raises: the error path must not leak it."""

@@ -1,0 +1,1 @@
+"""Declares a blueprint whose name clashes with tests.support.failing."""
