@@ -28,6 +28,7 @@ from . import (
 from .app import KeelFlask
 from .checks import run_checks
 from .cli import kernel_commands
+from .commands import open_shell_context
 from .database import db, engine_options
 from .errors import register_error_handlers
 from .logging import configure_logging
@@ -116,6 +117,7 @@ def create_app(settings: KernelSettings | None = None) -> KeelFlask:
             app.cli.add_command(command)
     for command in kernel_commands():
         app.cli.add_command(command)
+    app.shell_context_processor(lambda: open_shell_context(app))
     register_error_handlers(app)
 
     app.keel_handler = build_stack(app.dispatch_view, resolve_middleware(settings.MIDDLEWARE), app)

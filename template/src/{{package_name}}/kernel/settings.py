@@ -62,6 +62,8 @@ class KernelSettings(BaseSettings):
     TRUSTED_PROXIES: int = Field(default=0, ge=0, le=5)
     #: Dotted names of before/after/teardown_request functions allowed outside the stack.
     REQUEST_HOOKS_ALLOWED: tuple[str, ...] = ()
+    #: `path:function(ctx, email) -> Actor | None`, used by `--as EMAIL` on commands.
+    ACTOR_LOADER: str = ""
     #: Check ids to silence on purpose, e.g. ("keel.W002",).
     SILENCED_CHECKS: tuple[str, ...] = ()
 
