@@ -1,0 +1,3 @@
+"""What the recording middleware saw, in order (cleared by the tests)."""
+
+EVENTS: list[str] = []

@@ -1,0 +1,1 @@
+"""A module whose view writes a user and answers the status it is asked for."""
