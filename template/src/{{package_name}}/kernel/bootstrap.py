@@ -7,12 +7,14 @@ or wires an extension. It never touches the database, so the service starts (and
 
 Order of startup, fixed here and nowhere else:
 settings -> logging -> Flask config -> extensions -> modules (declarations, models,
-tasks, blueprints, commands) -> error handlers -> middleware stack -> WSGI middleware ->
-checks.
+tasks, blueprints, commands) -> Celery (when generated) -> error handlers -> middleware
+stack -> WSGI middleware -> checks.
 """
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -105,6 +107,7 @@ def create_app(settings: KernelSettings | None = None) -> KeelFlask:
 
     modules = load_modules(settings.INSTALLED_MODULES)
     app.extensions["keel"] = KernelState(settings=settings, modules=modules, api=api)
+    _init_optional_parts(app)
 
     app.register_blueprint(health.blueprint)
     for loaded in modules:
@@ -129,6 +132,17 @@ def create_app(settings: KernelSettings | None = None) -> KeelFlask:
     if errors:
         raise ConfigurationError("System checks failed:\n" + "\n".join(f"  {m}" for m in errors))
     return app
+
+
+def _init_optional_parts(app: KeelFlask) -> None:
+    """Wire the kernel parts a project has only with some answers (Celery: `tasks.py`).
+
+    After the modules, so their tasks are declared; imported by name so this file does
+    not change between variants.
+    """
+    tasks = f"{__package__}.tasks"
+    if importlib.util.find_spec(tasks) is not None:
+        importlib.import_module(tasks).init_celery(app)
 
 
 def _ensure_sqlite_folder(url: str) -> None:

@@ -56,9 +56,27 @@ class ContextLogger(logging.LoggerAdapter[logging.Logger]):
 
 @dataclass(slots=True)
 class _UnitOfWork:
-    """The mutable part shared by a context and its rebound copies."""
+    """The mutable part shared by a context and its rebound copies.
 
+    The session is created on first use: a request that never touches the database
+    (a health probe, a cached answer) pays nothing for it.
+    """
+
+    session: Session | None = None
     on_commit: list[Callable[[], None]] = field(default_factory=list)
+
+    def get_session(self) -> Session:
+        if self.session is None:
+            self.session = db.session()
+        return self.session
+
+    def commit(self) -> None:
+        if self.session is not None and self.session.in_transaction():
+            self.session.commit()
+
+    def rollback(self) -> None:
+        if self.session is not None:
+            self.session.rollback()
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,11 +86,19 @@ class ExecutionContext:
     actor: Actor
     request_id: str
     origin: Origin
-    session: Session
     clock: Clock
     settings: KernelSettings
-    logger: ContextLogger
     _work: _UnitOfWork = field(repr=False, compare=False)
+
+    @property
+    def logger(self) -> ContextLogger:
+        """A logger whose records carry this context's request id and actor."""
+        return ContextLogger(_LOGGER, {"request_id": self.request_id, "actor": str(self.actor)})
+
+    @property
+    def session(self) -> Session:
+        """The unit of work's database session (Flask-SQLAlchemy's, for this app context)."""
+        return self._work.get_session()
 
     def on_commit(self, callback: Callable[[], None]) -> None:
         """Run `callback` once this unit of work has committed; dropped on rollback.
@@ -84,10 +110,7 @@ class ExecutionContext:
 
     def evolve(self, **changes: Any) -> ExecutionContext:
         """A copy with some fields changed (same session and unit of work)."""
-        new = replace(self, **changes)
-        if "actor" in changes or "request_id" in changes:
-            object.__setattr__(new, "logger", _bind_logger(new.actor, new.request_id))
-        return new
+        return replace(self, **changes)
 
 
 def new_request_id() -> str:
@@ -124,11 +147,11 @@ def rebind(ctx: ExecutionContext) -> Iterator[ExecutionContext]:
         _current.reset(token)
 
 
-def _bind_logger(actor: Actor, request_id: str) -> ContextLogger:
-    return ContextLogger(_LOGGER, {"request_id": request_id, "actor": str(actor)})
-
-
 _LOGGER = logging.getLogger("keel")
+
+
+def settings_of(app: Flask) -> KernelSettings:
+    return app.extensions["keel"].settings  # type: ignore[no-any-return]
 
 
 def _app_context(app: Flask) -> AbstractContextManager[Any]:
@@ -151,32 +174,29 @@ def open_context(
     Commits when the block succeeds, rolls back when it raises (and re-raises). A block
     that wants to discard its work without raising calls `ctx.session.rollback()`.
     """
-    from .bootstrap import settings_of  # late: bootstrap imports this module
-
     with _app_context(app):
-        session = db.session()
         rid = request_id or new_request_id()
+        work = _UnitOfWork()
         ctx = ExecutionContext(
             actor=actor,
             request_id=rid,
             origin=origin,
-            session=session,
             clock=clock,
             settings=settings_of(app),
-            logger=_bind_logger(actor, rid),
-            _work=_UnitOfWork(),
+            _work=work,
         )
         token = _current.set(ctx)
         try:
             yield ctx
-            session.commit()
+            work.commit()
         except BaseException:
-            session.rollback()
+            work.rollback()
             raise
         finally:
             _current.reset(token)
-            db.session.remove()
-        for callback in ctx._work.on_commit:
+            if work.session is not None:
+                db.session.remove()
+        for callback in work.on_commit:
             callback()
 
 

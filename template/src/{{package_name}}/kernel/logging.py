@@ -6,11 +6,12 @@ request or task carries its request id and actor, whichever logger wrote it.
 
 from __future__ import annotations
 
-import json
 import logging
 import sys
-from datetime import UTC, datetime
+import time
 from typing import Any
+
+import orjson
 
 from .context import context_fields
 from .settings import KernelSettings
@@ -30,19 +31,31 @@ class ContextFilter(logging.Filter):
 
 
 class JsonFormatter(logging.Formatter):
+    """One JSON object per record; cheap enough for an access log line per request."""
+
+    _second = -1
+    _stamp = ""
+
+    def _time(self, created: float) -> str:
+        second = int(created)
+        if second != self._second:  # format the date once per second, not per line
+            self._second = second
+            self._stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+        return f"{self._stamp}.{int((created - second) * 1000):03d}Z"
+
     def format(self, record: logging.LogRecord) -> str:
         payload: dict[str, Any] = {
-            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "time": self._time(record.created),
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
         }
-        for key, value in record.__dict__.items():
-            if key not in _RESERVED and not key.startswith("_"):
-                payload[key] = value
+        for key in record.__dict__.keys() - _RESERVED:
+            if not key.startswith("_"):
+                payload[key] = record.__dict__[key]
         if record.exc_info:
             payload["exception"] = self.formatException(record.exc_info)
-        return json.dumps(payload, default=str)
+        return orjson.dumps(payload, default=str).decode()
 
 
 class TextFormatter(logging.Formatter):

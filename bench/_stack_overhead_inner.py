@@ -1,0 +1,98 @@
+"""Runs inside a generated project: bare Flask vs Keel's stack, same process, interleaved."""
+
+from __future__ import annotations
+
+import gc
+import importlib
+import io
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask, jsonify
+from werkzeug.test import EnvironBuilder
+
+ROUNDS = 7
+CALLS = 3000
+
+
+def call_cost(app: Callable[..., Any], path: str) -> float:
+    environ = EnvironBuilder(path=path).get_environ()
+
+    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> None:
+        return None
+
+    started = time.perf_counter()
+    for _ in range(CALLS):
+        body = app(dict(environ), start_response)
+        for _chunk in body:
+            pass
+        if hasattr(body, "close"):
+            body.close()
+    return (time.perf_counter() - started) / CALLS * 1e6
+
+
+def main(package: str) -> None:
+    kernel = importlib.import_module(f"{package}.kernel")
+    settings_module = importlib.import_module(f"{package}.settings")
+    # Keel's access log writes one line per request: keep it on, into a null stream.
+    tmp = tempfile.mkdtemp()
+    settings = settings_module.Settings(
+        _env_file=None,
+        APP_ENV="production",
+        SECRET_KEY="bench-secret-key-0123456789-abcdefghijklmnop",
+        JWT_SECRET_KEY="bench-jwt-key-0123456789-abcdefghijklmnopqrs",
+        DATABASE_URL=f"sqlite:///{tmp}/bench.sqlite3",
+        LOG_LEVEL="INFO",
+    )
+    keel = kernel.create_app(settings)
+    sink = io.StringIO()
+    sys.stderr = sink  # the kernel's handler writes to whatever sys.stderr is
+
+    bare_stack = kernel.create_app(settings.model_copy(update={"MIDDLEWARE": (), "WSGI_MIDDLEWARE": ()}))
+
+    bare = Flask("bare")
+
+    @bare.get("/health/live")
+    def live() -> Any:
+        return jsonify(status="ok")
+
+    apps: dict[str, Any] = {
+        "bare Flask": bare,
+        "Keel, empty MIDDLEWARE": bare_stack,
+        "Keel, default stack": keel,
+    }
+    for path in settings.MIDDLEWARE:
+        alone = settings.model_copy(update={"MIDDLEWARE": (path,), "WSGI_MIDDLEWARE": ()})
+        apps[f"  only {path.rsplit('.', 1)[-1]}"] = kernel.create_app(alone)
+    results: dict[str, list[float]] = {name: [] for name in apps}
+    for app in apps.values():
+        call_cost(app, "/health/live")  # warm up
+    gc.collect()
+    gc.disable()
+    for _ in range(ROUNDS):
+        for name, app in apps.items():
+            results[name].append(call_cost(app, "/health/live"))
+        sink.seek(0)
+        sink.truncate()
+    gc.enable()
+    sys.stderr = sys.__stderr__
+
+    medians = {name: statistics.median(values) for name, values in results.items()}
+    base = medians["bare Flask"]
+    print(f"GET /health/live, in-process WSGI calls; median of {ROUNDS} interleaved rounds x {CALLS} calls")
+    empty = medians["Keel, empty MIDDLEWARE"]
+    print(f"{'app':<26} {'us/request':>11} {'vs bare':>8} {'ratio':>6} {'vs empty':>9}")
+    for name, value in medians.items():
+        print(
+            f"{name:<26} {value:>11.1f} {value - base:>+8.1f} {value / base:>6.2f}"
+            f" {value - empty:>+9.1f}"
+        )
+    print(f"stack cost (default stack - empty MIDDLEWARE): {medians['Keel, default stack'] - medians['Keel, empty MIDDLEWARE']:.1f} us")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
