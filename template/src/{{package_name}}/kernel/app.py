@@ -69,6 +69,6 @@ def _add_missing_headers(response: Response, queued: dict[str, str]) -> None:
     every request).
     """
     headers = response.headers
-    items: list[tuple[str, str]] = headers._list  # type: ignore[attr-defined]
+    items: list[tuple[str, str]] = headers._list
     present = {name.lower() for name, _ in items}
     items.extend((name, value) for name, value in queued.items() if name.lower() not in present)

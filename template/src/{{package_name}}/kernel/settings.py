@@ -10,15 +10,25 @@ every bad variable and what is wrong with it.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
+from pydantic import (
+    Field,
+    SecretStr,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Environment = Literal["development", "test", "production"]
 
 _MIN_SECRET_LENGTH = 32
+_ONE_LIMIT = r"\s*\d+\s*(?:/|per)\s*(?:\d+\s*)?(?:second|minute|hour|day|month|year)s?\s*"
+_RATE_LIMIT = re.compile(rf"{_ONE_LIMIT}(?:[,;|]{_ONE_LIMIT})*", re.IGNORECASE)
 
 
 class ConfigurationError(RuntimeError):
@@ -67,6 +77,35 @@ class KernelSettings(BaseSettings):
     #: Check ids to silence on purpose, e.g. ("keel.W002",).
     SILENCED_CHECKS: tuple[str, ...] = ()
 
+    #: Who signs the service's tokens (`iss`) and who they are for (`aud`); both are set
+    #: on every token and checked on every request. The project's settings.py names them.
+    JWT_ISSUER: str = Field(default="keel-service", min_length=1)
+    JWT_AUDIENCE: str = Field(default="keel-api", min_length=1)
+    #: Access tokens live 15 minutes at most: revocation is checked on every request,
+    #: but a short life bounds what a leaked token is worth.
+    JWT_ACCESS_TOKEN_MINUTES: int = Field(default=15, ge=1, le=15)
+    #: Refresh tokens rotate on every use; a family dies this many days after login.
+    JWT_REFRESH_TOKEN_DAYS: int = Field(default=14, ge=1, le=90)
+    #: Verified access tokens remembered per process (signature and claims checked once,
+    #: expiry on every hit); 0 turns the cache off. Revocation is never cached.
+    JWT_VERIFIED_CACHE_SIZE: int = Field(default=4096, ge=0, le=1_000_000)
+    #: `path:function(ctx, claims) -> Actor | None`: checks revocation and returns who the
+    #: token's subject is, on every authenticated request. Set in settings.py.
+    TOKEN_ACTOR_LOADER: str = ""
+    #: Empty: revocation lives in the database (default). `redis://host:6379/1`: revoked
+    #: families and users are also written to Redis and checked there, without a query.
+    TOKEN_REVOCATION_REDIS_URL: str = ""
+    #: Where rate-limit counters live: `memory://` (one process; development and tests)
+    #: or `redis://host:6379/2` (shared by every worker; production, see keel.E104).
+    RATELIMIT_STORAGE_URL: str = "memory://"
+    #: Login attempts allowed per email and, separately, per client address.
+    RATELIMIT_LOGIN: str = "5/minute"
+    #: With the rate-limit storage unreachable: false (default) refuses logins with 503
+    #: (fails closed); true lets them through unthrottled (fails open). Logged either way.
+    RATELIMIT_FAIL_OPEN: bool = False
+    #: Seconds to wait on Redis (rate limits, revocation) before giving up: never hang.
+    REDIS_SOCKET_TIMEOUT: float = Field(default=0.5, gt=0, le=10)
+
     #: Shown in the OpenAPI document.
     API_TITLE: str = "Keel service"
     API_VERSION: str = "v1"
@@ -83,6 +122,27 @@ class KernelSettings(BaseSettings):
                 f"must be at least {_MIN_SECRET_LENGTH} random characters; generate one with "
                 "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`"
             )
+        return value
+
+    @field_validator("RATELIMIT_LOGIN")
+    @classmethod
+    def _rate_limit_expression(cls, value: str) -> str:
+        # The `limits` grammar, checked here without importing it (it pulls in asyncio
+        # and costs startup time; the limiter imports it on first use).
+        if not _RATE_LIMIT.fullmatch(value.strip()):
+            raise ValueError(
+                f"{value!r} is not a rate limit; write e.g. '5/minute' or '5/minute;50/hour'"
+            )
+        return value
+
+    @field_validator("RATELIMIT_STORAGE_URL", "TOKEN_REVOCATION_REDIS_URL")
+    @classmethod
+    def _redis_or_memory(cls, value: str, info: ValidationInfo) -> str:
+        allowed = ("redis://", "rediss://", "unix://") + (
+            ("memory://",) if info.field_name == "RATELIMIT_STORAGE_URL" else ()
+        )
+        if value and not value.startswith(allowed):
+            raise ValueError(f"expected a URL starting with one of {', '.join(allowed)}")
         return value
 
     @field_validator("DATABASE_URL")

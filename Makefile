@@ -1,0 +1,63 @@
+# The Keel template repository's own commands: test the template, preview it.
+# Everything bootstraps from a fresh clone with the machine's python3: make creates
+# .venv, installs the pinned uv into it, and uv installs the rest from uv.lock.
+
+PYTHON      ?= python3
+UV_VERSION  := 0.13.8
+VENV        := $(CURDIR)/.venv
+UV          := $(VENV)/bin/uv
+PYTEST_ARGS ?=
+
+# One uv cache for this repo, its tests' generated projects and the demo: each
+# generated project installs from it instead of downloading again.
+export UV_CACHE_DIR        ?= $(CURDIR)/.cache/uv
+export UV_PYTHON           ?= $(PYTHON)
+export UV_PYTHON_DOWNLOADS := never
+export UV_NO_PROGRESS      := 1
+
+.PHONY: help install lint test demo lock clean distclean
+
+help:  ## List the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+$(UV):
+	$(PYTHON) -m venv $(VENV)
+	$(VENV)/bin/pip install --quiet --disable-pip-version-check uv==$(UV_VERSION)
+
+install: $(UV)  ## Install the template's dev tools (copier, pytest) from uv.lock
+	$(UV) sync --locked --quiet
+
+lint: install  ## Lint, format-check and type-check the test harness (tests/)
+	$(UV) run --no-sync ruff check tests
+	$(UV) run --no-sync ruff format --check tests
+	$(UV) run --no-sync mypy
+
+test: install  ## Render every preset and run the generated projects' checks (uses 2 workers)
+	$(UV) run --no-sync pytest -n auto $(PYTEST_ARGS)
+
+# Renders the working tree, uncommitted and untracked files included: Copier commits a
+# dirty local repository's changes in its temporary clone, and `--vcs-ref HEAD` renders
+# that commit (without it Copier renders the latest tag once one exists). The demo's
+# .copier-answers.yml therefore records a throwaway commit: it is a preview, re-rendered
+# from scratch each time, not a project to `copier update`.
+demo: install  ## Render presets/standard.yml into ./demo and serve it on http://127.0.0.1:5000
+	rm -rf demo
+	$(UV) run --no-sync copier copy --trust --defaults --quiet --vcs-ref HEAD \
+		--data-file presets/standard.yml $(CURDIR) demo
+	@echo
+	@echo "Keel demo rendered into ./demo; serving on http://127.0.0.1:5000 (liveness: /health/live; Ctrl-C stops it)"
+	@echo
+	$(MAKE) -C demo dev UV=$(UV)
+
+bench: install  ## Print the middleware stack's per-request cost against a bare Flask view
+	$(UV) run --no-sync python bench/stack_overhead.py
+
+lock:  $(UV)  ## Refresh uv.lock after editing pyproject.toml
+	$(UV) lock
+
+clean:  ## Remove the demo and test caches
+	rm -rf demo .pytest_cache
+	find . -name __pycache__ -type d -not -path './.venv/*' -prune -exec rm -rf {} +
+
+distclean: clean  ## Also remove .venv and the uv cache
+	rm -rf $(VENV) .cache

@@ -1,0 +1,110 @@
+"""Session fixtures for the template's tests, and the closing "which variants ran" summary.
+
+Under pytest-xdist each worker builds its own snapshot of the template (cheap), and the
+tests of one preset share an `xdist_group`, so a preset is rendered and `uv sync`-ed
+once, on one worker, while the other worker takes another preset.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from harness.project import SUMMARY_NOTE, GeneratedProject, RenderFn
+from harness.services import POSTGRES, REDIS, Availability, locate
+from harness.template import (
+    commit_all,
+    load_preset,
+    preset_names,
+    read_answers,
+    render,
+    snapshot,
+)
+
+
+@pytest.fixture(scope="session")
+def template_repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tagged git clone of the working tree, uncommitted changes included."""
+    return snapshot(tmp_path_factory.mktemp("template"))
+
+
+@pytest.fixture(scope="session")
+def render_variant(template_repo: Path, tmp_path_factory: pytest.TempPathFactory) -> RenderFn:
+    """Render the snapshot with some answers into a fresh directory."""
+
+    def _render(variant: str, data: dict[str, Any]) -> GeneratedProject:
+        dst = tmp_path_factory.mktemp(variant) / "service"
+        render(template_repo, dst, data)
+        return GeneratedProject(variant=variant, path=dst, answers=read_answers(dst))
+
+    return _render
+
+
+@pytest.fixture(scope="session", params=preset_names())
+def preset(request: pytest.FixtureRequest) -> str:
+    """The name of one preset in presets/."""
+    name: str = request.param
+    return name
+
+
+@pytest.fixture(scope="session")
+def preset_data(preset: str) -> dict[str, Any]:
+    return load_preset(preset)
+
+
+@pytest.fixture(scope="session")
+def generated(
+    preset: str, preset_data: dict[str, Any], render_variant: RenderFn
+) -> GeneratedProject:
+    """The project rendered from one preset; shared by every check of that preset.
+
+    Committed to a fresh git repository, as the after-copy message tells users to do, so
+    the tools run where they will run for real (ruff, for one, reads .gitignore).
+    """
+    project = render_variant(preset, preset_data)
+    commit_all(project.path, "Start from Keel")
+    return project
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Availability:
+    return locate(POSTGRES)
+
+
+@pytest.fixture(scope="session")
+def redis() -> Availability:
+    return locate(REDIS)
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Put every test of one preset in one xdist group, so its render and `uv sync` are
+    shared. (Marks given to fixture params never reach xdist: they are added here.)"""
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        if callspec is not None and "preset" in callspec.params:
+            item.add_marker(pytest.mark.xdist_group(f"preset-{callspec.params['preset']}"))
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    """Say plainly which variants did not fully run, and why (also under pytest-xdist,
+    whose workers' reports reach the controller's stats)."""
+    skipped: list[str] = []
+    notes: list[str] = []
+    for reports in terminalreporter.stats.values():
+        for report in reports:
+            if getattr(report, "skipped", False) and isinstance(report.longrepr, tuple):
+                reason = str(report.longrepr[2]).removeprefix("Skipped: ")
+                skipped.append(f"SKIPPED {report.nodeid}: {reason}")
+            for name, value in getattr(report, "user_properties", ()):
+                if name == SUMMARY_NOTE:
+                    notes.append(f"{report.nodeid}: {value}")
+    if not (skipped or notes or terminalreporter.stats.get("passed")):
+        return
+    terminalreporter.section("Keel variants")
+    for line in sorted(set(skipped)) + sorted(set(notes)):
+        terminalreporter.write_line(line)
+    if not skipped:
+        terminalreporter.write_line("Nothing was skipped: every selected variant ran in full.")

@@ -1,0 +1,66 @@
+"""A rendered project and the tool runs the suite makes in it.
+
+One instance per variant per test session: rendering and `uv sync` happen once, and the
+checks (ruff, mypy, the generated suite) each become their own test that reuses them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from harness.commands import Result, project_env, run, uv_executable
+
+#: Seconds allowed per step. `uv sync` may download every wheel on a cold cache.
+SYNC_TIMEOUT = 900.0
+TOOL_TIMEOUT = 600.0
+SUITE_TIMEOUT = 1200.0
+
+#: `record_property` name a test uses to leave a line in the closing "Keel variants"
+#: summary (conftest.py prints them).
+SUMMARY_NOTE = "keel_note"
+
+
+@dataclass
+class GeneratedProject:
+    """A project rendered from one variant's answers."""
+
+    #: The variant's name (a preset name, or a test-made label).
+    variant: str
+    path: Path
+    answers: dict[str, Any]
+    _sync: Result | None = field(default=None, repr=False)
+
+    def sync(self) -> Result:
+        """`uv sync` once; later calls return the first result."""
+        if self._sync is None:
+            self._sync = run([uv_executable(), "sync"], self.path, timeout=SYNC_TIMEOUT)
+        return self._sync
+
+    def uv_run(
+        self, *argv: str, timeout: float = TOOL_TIMEOUT, env: dict[str, str] | None = None
+    ) -> Result:
+        """`uv run --no-sync <argv>` after a successful sync.
+
+        A failed sync fails the calling test too (it is not a skip: something is broken),
+        pointing at the sync test that holds the full output.
+        """
+        if not self.sync().ok:
+            pytest.fail(
+                f"uv sync failed for {self.variant}; see test_uv_sync[{self.variant}]",
+                pytrace=False,
+            )
+        return run(
+            [uv_executable(), "run", "--no-sync", *argv],
+            self.path,
+            timeout=timeout,
+            env=project_env(env),
+        )
+
+
+#: Renders the template snapshot with (variant label, answers): the `render_variant` fixture.
+RenderFn = Callable[[str, dict[str, Any]], GeneratedProject]
