@@ -15,7 +15,7 @@ export UV_PYTHON           ?= $(PYTHON)
 export UV_PYTHON_DOWNLOADS := never
 export UV_NO_PROGRESS      := 1
 
-.PHONY: help install lint test demo lock clean distclean
+.PHONY: help install lint test demo bench lock clean distclean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
