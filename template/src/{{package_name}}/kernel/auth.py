@@ -48,6 +48,9 @@ REQUIRED_CLAIMS = ("exp", "iat", "nbf", "iss", "aud", "sub", "jti", "type", "fam
 #: Longer Authorization values are refused unread: a token of ours is about 450 bytes.
 MAX_TOKEN_LENGTH = 4096
 REALM = "api"
+#: The `type` claim values flask-jwt-extended writes (names, not secrets).
+ACCESS = "access"
+REFRESH = "refresh"
 
 TokenActorLoader = Callable[[ExecutionContext, Mapping[str, Any]], Actor | None]
 F = TypeVar("F", bound=Callable[..., Any])
@@ -125,9 +128,9 @@ class TokenVerifier:
             "enforce_minimum_key_length": True,
         }
 
-    def verify(self, token: str, *, token_type: str = "access") -> dict[str, Any]:
+    def verify(self, token: str, *, token_type: str = ACCESS) -> dict[str, Any]:
         """The verified claims (a fresh dict the caller may keep), or `InvalidToken`."""
-        cacheable = token_type == "access" and self._cache_size > 0
+        cacheable = token_type == ACCESS and self._cache_size > 0
         if cacheable:
             hit = self._cache.get(token)
             if hit is not None:

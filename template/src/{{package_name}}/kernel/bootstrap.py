@@ -26,6 +26,7 @@ from pydantic import ValidationError
 from . import (
     builtin_checks,  # noqa: F401 - registers the kernel's checks
     health,
+    route_permissions,  # noqa: F401 - registers keel.E020 (routes declare a permission)
 )
 from .app import KeelFlask
 from .checks import run_checks
@@ -36,6 +37,7 @@ from .errors import register_error_handlers
 from .logging import configure_logging
 from .middleware import build_stack, resolve_middleware
 from .middleware.stack import import_dotted
+from .openapi import document_kernel
 from .modules import LoadedModule, is_api_blueprint, load_modules
 from .settings import ConfigurationError, KernelSettings, describe_validation_error
 
@@ -104,6 +106,7 @@ def create_app(settings: KernelSettings | None = None) -> KeelFlask:
     db.init_app(app)
     Migrate(app, db, directory="migrations")
     api = Api(app)
+    document_kernel(api)
 
     modules = load_modules(settings.INSTALLED_MODULES)
     app.extensions["keel"] = KernelState(settings=settings, modules=modules, api=api)

@@ -6,6 +6,8 @@ the way Pyramid's `ptweens` and Django's `check` do.
 
 from __future__ import annotations
 
+import json
+
 import click
 from flask import current_app
 from flask.cli import with_appcontext
@@ -53,5 +55,34 @@ def middleware_command() -> None:
         click.echo(f"{position:<6} {layer:<{width}}  {note}")
 
 
+@click.command("permissions")
+@click.option("--json", "as_json", is_flag=True, help="Write the table as JSON (the snapshot).")
+@with_appcontext
+def permissions_command(as_json: bool) -> None:
+    """Print METHOD, RULE, ENDPOINT and PERMISSION for every route; exit 1 if one has none."""
+    from .route_permissions import route_permissions
+
+    entries = route_permissions(current_app)
+    if as_json:
+        click.echo(json.dumps([e.as_dict() for e in entries], indent=2))
+    else:
+        rows = [
+            (e.method, e.rule, e.endpoint, _describe(e.permission, e.object_level))
+            for e in entries
+        ]
+        header = ("METHOD", "RULE", "ENDPOINT", "PERMISSION")
+        widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(3)]
+        for row in [header, *rows]:
+            click.echo("  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=False)) + "  " + row[3])
+    if any(e.permission is None for e in entries):
+        raise SystemExit(1)
+
+
+def _describe(permission: object, object_level: bool) -> str:
+    if permission is None:
+        return "!! NONE (startup refuses this route)"
+    return f"{permission}  [object-level]" if object_level else str(permission)
+
+
 def kernel_commands() -> list[click.Command]:
-    return [check_command, middleware_command]
+    return [check_command, middleware_command, permissions_command]

@@ -8,17 +8,20 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from .context import current_context
 from .errors import problem
+from .permissions import public
 
 blueprint = Blueprint("health", __name__, url_prefix="/health")
 
 
 @blueprint.get("/live")
+@public
 def live() -> Response:
     """The process is up and serving."""
     return jsonify(status="ok")
 
 
 @blueprint.get("/ready")
+@public
 def ready() -> Response:
     """The database answers; 503 with Retry-After otherwise."""
     ctx = current_context()

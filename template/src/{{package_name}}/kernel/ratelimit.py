@@ -96,7 +96,7 @@ class RateLimiter:
                         ).reset_time
                         waits.append(max(1, math.ceil(reset_at - time.time())))
         except StorageError as exc:
-            _log.error(  # noqa: TRY400 - the cause is the storage, not this code
+            _log.error(
                 "Rate-limit storage unreachable (%s); failing %s",
                 type(exc.storage_error).__name__,
                 "open: the attempt is let through" if self.fail_open else "closed: 503",
@@ -128,10 +128,11 @@ def rate_limiter_of(app: Flask) -> RateLimiter:
         if limiter is None:
             settings = settings_of(app)
             url = settings.RATELIMIT_STORAGE_URL
+            memory = url.startswith("memory://")
             limiter = RateLimiter(
                 url,
                 fail_open=settings.RATELIMIT_FAIL_OPEN,
-                options={} if url.startswith("memory://") else redis_options(settings.REDIS_SOCKET_TIMEOUT),
+                options={} if memory else redis_options(settings.REDIS_SOCKET_TIMEOUT),
             )
             app.extensions[_EXTENSION] = limiter
     return limiter

@@ -16,6 +16,7 @@ from .actors import ANONYMOUS, Actor
 
 if TYPE_CHECKING:
     from .context import ExecutionContext
+    from .permissions import Permission
 
 
 class Request(_FlaskRequest):
@@ -24,6 +25,8 @@ class Request(_FlaskRequest):
     context: ExecutionContext | None = None
     #: Verified token claims, shared by authentication and permission checks.
     claims: dict[str, Any] | None = None
+    #: The permission the authorization middleware checked for this route.
+    permission: Permission | None = None
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -72,6 +72,8 @@ class KernelSettings(BaseSettings):
     TRUSTED_PROXIES: int = Field(default=0, ge=0, le=5)
     #: Dotted names of before/after/teardown_request functions allowed outside the stack.
     REQUEST_HOOKS_ALLOWED: tuple[str, ...] = ()
+    #: Permission codes each role grants (for `HasPermissionCode`).
+    ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {}
     #: `path:function(ctx, email) -> Actor | None`, used by `--as EMAIL` on commands.
     ACTOR_LOADER: str = ""
     #: Check ids to silence on purpose, e.g. ("keel.W002",).

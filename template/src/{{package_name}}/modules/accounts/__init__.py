@@ -1,1 +1,4 @@
-"""Accounts: the users who log in, and the actor each becomes."""
+"""Accounts: the users who log in, their tokens, and the actor each becomes.
+
+See docs/auth.md: `flask users create`, the `/api/v1/auth` endpoints, token rules.
+"""

@@ -55,9 +55,7 @@ class TokenFamily(Model):
 
     #: Random, 32 hex characters.
     id: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
-    user_id: Mapped[int] = mapped_column(
-        sa.ForeignKey("users.id", ondelete="CASCADE"), index=True
-    )
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
     current_jti: Mapped[str] = mapped_column(sa.String(64))
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=_now)
     #: When the last refresh token of the family expires (rows past it can be deleted).

@@ -5,4 +5,6 @@ from ...kernel.modules import Module
 module = Module(
     name="accounts",
     models=(".models",),
+    blueprints=(".views:blp",),
+    commands=(".commands:users",),
 )

@@ -49,7 +49,7 @@ class TokenPair:
     access_token: str
     refresh_token: str
     expires_in: int
-    token_type: str = "Bearer"
+    token_type: str = "Bearer"  # noqa: S105 - the OAuth token type, not a secret
 
 
 class RevocationUnavailable(ServiceUnavailable):
@@ -264,7 +264,7 @@ def _guarded(call: Any) -> Any:
     try:
         return call()
     except RedisError as exc:
-        _log.error(  # noqa: TRY400 - the cause is Redis, not this code
+        _log.error(
             "Token revocation store unreachable (%s); refusing (fail closed)",
             type(exc).__name__,
         )

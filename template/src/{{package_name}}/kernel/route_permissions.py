@@ -1,0 +1,74 @@
+"""Every route and the permission it declares: the table `flask permissions` prints.
+
+Built from `app.url_map` after all modules are loaded. A route (METHOD and RULE) with
+no declaration stops startup (keel.E020), listing each one: deny by default.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Flask
+
+from .checks import CheckMessage, register
+from .permissions import Permission, Public, permission_of
+
+#: Endpoints the framework adds itself: static files and the API documentation.
+FRAMEWORK_PUBLIC_ENDPOINTS = frozenset({"static"})
+FRAMEWORK_PUBLIC_PREFIXES = ("api-docs.",)
+_IGNORED_METHODS = frozenset({"HEAD", "OPTIONS"})
+
+
+@dataclass(frozen=True, slots=True)
+class RouteEntry:
+    method: str
+    rule: str
+    endpoint: str
+    permission: Permission | None
+
+    @property
+    def object_level(self) -> bool:
+        return self.permission is not None and self.permission.object_level
+
+    def as_dict(self) -> dict[str, str | bool | None]:
+        return {
+            "method": self.method,
+            "rule": self.rule,
+            "endpoint": self.endpoint,
+            "permission": self.permission.describe() if self.permission else None,
+            "object_level": self.object_level,
+        }
+
+
+def route_permissions(app: Flask) -> list[RouteEntry]:
+    entries = []
+    for rule in app.url_map.iter_rules():
+        view = app.view_functions.get(rule.endpoint)
+        for method in sorted((rule.methods or set()) - _IGNORED_METHODS):
+            if rule.endpoint in FRAMEWORK_PUBLIC_ENDPOINTS or rule.endpoint.startswith(
+                FRAMEWORK_PUBLIC_PREFIXES
+            ):
+                permission: Permission | None = Public()
+            else:
+                permission = permission_of(view, method) if view is not None else None
+            entries.append(RouteEntry(method, rule.rule, rule.endpoint, permission))
+    entries.sort(key=lambda e: (e.rule, e.method))
+    return entries
+
+
+@register()
+def routes_declare_a_permission(app: Flask) -> list[CheckMessage]:
+    """keel.E020: deny by default; every route says who may call it."""
+    missing = [e for e in route_permissions(app) if e.permission is None]
+    if not missing:
+        return []
+    listing = ", ".join(f"{e.method} {e.rule} ({e.endpoint})" for e in missing)
+    return [
+        CheckMessage(
+            "keel.E020",
+            "error",
+            f"{len(missing)} route(s) declare no permission: {listing}.",
+            "Decorate each view (or MethodView method) with @requires(<permission>) or "
+            "@public (kernel/permissions.py).",
+        )
+    ]

@@ -1,0 +1,1 @@
+"""Routes guarded by permissions, and one route that declares none."""
