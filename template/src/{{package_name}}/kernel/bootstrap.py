@@ -32,13 +32,13 @@ from .app import KeelFlask
 from .checks import run_checks
 from .cli import kernel_commands
 from .commands import open_shell_context
-from .database import db, engine_options
+from .database import configure_engines, db, engine_options
 from .errors import register_error_handlers
 from .logging import configure_logging
 from .middleware import build_stack, resolve_middleware
 from .middleware.stack import import_dotted
-from .openapi import document_kernel
 from .modules import LoadedModule, is_api_blueprint, load_modules
+from .openapi import document_kernel
 from .settings import ConfigurationError, KernelSettings, describe_validation_error
 
 _PROJECT_PACKAGE = __name__.split(".")[0]
@@ -104,6 +104,7 @@ def create_app(settings: KernelSettings | None = None) -> KeelFlask:
     if settings.DATABASE_URL.startswith("sqlite:///"):
         _ensure_sqlite_folder(settings.DATABASE_URL)
     db.init_app(app)
+    configure_engines(app)
     Migrate(app, db, directory="migrations")
     api = Api(app)
     document_kernel(api)

@@ -67,13 +67,13 @@ def permissions_command(as_json: bool) -> None:
         click.echo(json.dumps([e.as_dict() for e in entries], indent=2))
     else:
         rows = [
-            (e.method, e.rule, e.endpoint, _describe(e.permission, e.object_level))
-            for e in entries
+            (e.method, e.rule, e.endpoint, _describe(e.permission, e.object_level)) for e in entries
         ]
         header = ("METHOD", "RULE", "ENDPOINT", "PERMISSION")
         widths = [max(len(str(row[i])) for row in [header, *rows]) for i in range(3)]
         for row in [header, *rows]:
-            click.echo("  ".join(str(c).ljust(w) for c, w in zip(row, widths, strict=False)) + "  " + row[3])
+            cells = (str(cell).ljust(width) for cell, width in zip(row, widths, strict=False))
+            click.echo("  ".join(cells) + "  " + row[3])
     if any(e.permission is None for e in entries):
         raise SystemExit(1)
 

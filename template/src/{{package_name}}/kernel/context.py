@@ -75,6 +75,8 @@ class _UnitOfWork:
             self.session.commit()
 
     def rollback(self) -> None:
+        """Discard the work: roll back, and drop what was waiting for a commit."""
+        self.on_commit.clear()
         if self.session is not None:
             self.session.rollback()
 
@@ -99,6 +101,14 @@ class ExecutionContext:
     def session(self) -> Session:
         """The unit of work's database session (Flask-SQLAlchemy's, for this app context)."""
         return self._work.get_session()
+
+    def rollback(self) -> None:
+        """Discard this unit of work without raising (the block then commits nothing).
+
+        Callbacks registered with `on_commit` are dropped too. Prefer this to
+        `ctx.session.rollback()`, which leaves them in place.
+        """
+        self._work.rollback()
 
     def on_commit(self, callback: Callable[[], None]) -> None:
         """Run `callback` once this unit of work has committed; dropped on rollback.

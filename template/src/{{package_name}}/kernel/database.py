@@ -14,6 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
+from flask import Flask
 from flask_sqlalchemy import SQLAlchemy
 from flask_sqlalchemy.session import Session as _FlaskSession
 from sqlalchemy.engine import Connection, Engine
@@ -71,10 +72,17 @@ def engine_options(settings: KernelSettings) -> dict[str, Any]:
     }
 
 
-@sa.event.listens_for(Engine, "connect")
+def configure_engines(app: Flask) -> None:
+    """Put the app's SQLite engines in real transactional mode (only the app's: a Celery
+    broker on SQLite manages its own transactions)."""
+    with app.app_context():
+        for engine in db.engines.values():
+            if engine.dialect.name == "sqlite":
+                sa.event.listen(engine, "connect", _sqlite_on_connect)
+                sa.event.listen(engine, "begin", _sqlite_on_begin)
+
+
 def _sqlite_on_connect(dbapi_connection: Any, connection_record: Any) -> None:
-    if type(dbapi_connection).__module__ != "sqlite3":
-        return
     # Let SQLAlchemy emit BEGIN itself, so SAVEPOINT and rollback behave as documented.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
@@ -83,7 +91,5 @@ def _sqlite_on_connect(dbapi_connection: Any, connection_record: Any) -> None:
     cursor.close()
 
 
-@sa.event.listens_for(Engine, "begin")
 def _sqlite_on_begin(connection: Connection) -> None:
-    if connection.dialect.name == "sqlite":
-        connection.exec_driver_sql("BEGIN")
+    connection.exec_driver_sql("BEGIN")

@@ -24,14 +24,18 @@ PROBLEM_SCHEMA: dict[str, Any] = {
 def _problem_response(description: str) -> dict[str, Any]:
     return {
         "description": description,
-        "content": {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        "content": {
+            "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+        },
     }
 
 
 def document_kernel(api: Api) -> None:
     """Register the components `@requires` refers to."""
     components = api.spec.components
-    components.security_scheme("bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"})
+    components.security_scheme(
+        "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+    )
     components.schema("Problem", PROBLEM_SCHEMA)
     components.response("Unauthorized", _problem_response("Missing or invalid access token."))
     components.response("Forbidden", _problem_response("The actor may not do this."))

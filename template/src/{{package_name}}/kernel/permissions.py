@@ -36,6 +36,7 @@ from .context import ExecutionContext
 
 F = TypeVar("F", bound=Callable[..., Any])
 M = TypeVar("M")
+S = TypeVar("S", bound=sa.Select[Any])
 
 #: The attribute `@requires` sets on a view function.
 PERMISSION_ATTRIBUTE = "__keel_permission__"
@@ -296,9 +297,7 @@ def get_or_404(ctx: ExecutionContext, model: type[M], pk: Any, permission: Permi
     return obj
 
 
-def scoped(
-    ctx: ExecutionContext, statement: sa.Select[tuple[M]], model: type[M], permission: Permission
-) -> sa.Select[tuple[M]]:
+def scoped(ctx: ExecutionContext, statement: S, model: type[Any], permission: Permission) -> S:
     """Filter a list query through `permission`, so it never returns a hidden object."""
     return statement.where(permission.where(ctx, model))
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from flask import Response
-from werkzeug.datastructures import WWWAuthenticate
-from werkzeug.exceptions import Forbidden, Unauthorized
+from werkzeug.exceptions import Forbidden
 
+from ..auth import AuthenticationRequired
 from ..permissions import Permission
 from ..request import Request
 from ..route_permissions import route_permissions
@@ -23,13 +23,11 @@ if TYPE_CHECKING:
     from flask import Flask
 
 
-def not_authenticated(description: str) -> Unauthorized:
-    return Unauthorized(description, www_authenticate=WWWAuthenticate("bearer", {"realm": "api"}))
-
-
 def authorization(handler: Handler, app: Flask) -> Handler:
     table: dict[tuple[str, str], Permission] = {
-        (entry.endpoint, entry.method): entry.permission for entry in route_permissions(app)
+        (entry.endpoint, entry.method): entry.permission
+        for entry in route_permissions(app)
+        if entry.permission is not None
     }
 
     def layer(request: Request) -> Response:
@@ -45,7 +43,7 @@ def authorization(handler: Handler, app: Flask) -> Handler:
         denial = permission.denied_by(request.context)
         if denial is not None:
             if not request.actor.is_authenticated:
-                raise not_authenticated(denial.message)
+                raise AuthenticationRequired(denial.message)
             raise Forbidden(denial.message)
         request.permission = permission
         return handler(request)

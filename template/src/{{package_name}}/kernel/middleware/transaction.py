@@ -21,7 +21,7 @@ def execution_context(handler: Handler, app: Flask) -> Handler:
             request.context = ctx
             response = handler(request)
             if response.status_code >= 400:
-                ctx.session.rollback()
+                ctx.rollback()
             return response
 
     return layer

@@ -1,0 +1,205 @@
+"""Runs inside a generated project: the cost of authenticating one request, in-process.
+
+Variants, all behind Keel's default middleware stack and measured interleaved:
+
+- Keel's authentication layer (the default): PyJWT once per request with the verified-
+  token cache, plus the revocation check (one primary-key query that also loads the
+  actor). With the cache off, every request pays the signature check.
+- flask-jwt-extended's `@jwt_required()` (its default path, configured with the same
+  pinned rules and the same revocation check as a blocklist loader): "before".
+- Both again with a revocation check that does not touch the database, to separate the
+  token work from the query.
+
+Each variant is compared with the same app answering the same route without a token.
+"""
+
+from __future__ import annotations
+
+import gc
+import importlib
+import io
+import statistics
+import sys
+import tempfile
+import textwrap
+import time
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from werkzeug.test import EnvironBuilder
+
+ROUNDS = 7
+CALLS = 2000
+
+BENCH_MODULE = '''
+from flask import jsonify
+from flask_jwt_extended import get_jwt, jwt_required
+from flask_smorest import Blueprint
+
+from {package}.kernel.auth import current_request
+
+try:  # declare the routes public where the project has permissions (deny by default)
+    from {package}.kernel.permissions import public
+except ImportError:  # pragma: no cover
+    def public(view):
+        return view
+
+blp = Blueprint("bench", __name__, url_prefix="/bench")
+
+
+@blp.route("/plain")
+@public
+def plain():
+    actor = current_request().actor
+    return jsonify(actor=str(actor))
+
+
+@blp.route("/jwt")
+@public
+@jwt_required()
+def with_jwt_required():
+    return jsonify(actor=get_jwt()["sub"])
+'''
+
+
+def claims_only_actor(ctx: Any, claims: Mapping[str, Any]) -> Any:
+    """A revocation check that never answers "revoked": isolates the token work."""
+    from importlib import import_module
+
+    actors = import_module(f"{PACKAGE}.kernel.actors")
+    return actors.Actor.user(int(claims["sub"]), str(claims.get("email", "")), set())
+
+
+PACKAGE = ""
+
+
+def call_cost(app: Callable[..., Any], path: str, headers: dict[str, str]) -> float:
+    environ = EnvironBuilder(path=path, headers=headers).get_environ()
+    status: list[str] = []
+
+    def start_response(code: str, response_headers: Any, exc_info: Any = None) -> None:
+        status.append(code)
+
+    started = time.perf_counter()
+    for _ in range(CALLS):
+        body = app(dict(environ), start_response)
+        for _chunk in body:
+            pass
+        if hasattr(body, "close"):
+            body.close()
+    elapsed = (time.perf_counter() - started) / CALLS * 1e6
+    if not status[-1].startswith("200"):
+        raise SystemExit(f"{path} answered {status[-1]}; the benchmark would measure an error")
+    return elapsed
+
+
+def main(package: str) -> None:
+    global PACKAGE
+    PACKAGE = package
+    tmp = Path(tempfile.mkdtemp())
+    (tmp / "bench_auth_views").mkdir()
+    (tmp / "bench_auth_views" / "__init__.py").write_text("")
+    (tmp / "bench_auth_views" / "module.py").write_text(
+        f"from {package}.kernel.modules import Module\n\n"
+        'module = Module(name="bench", blueprints=(".views:blp",))\n'
+    )
+    (tmp / "bench_auth_views" / "views.py").write_text(
+        textwrap.dedent(BENCH_MODULE).format(package=package)
+    )
+    sys.path.insert(0, str(tmp))
+    sys.modules["_auth_overhead_inner"] = sys.modules[__name__]
+
+    kernel = importlib.import_module(f"{package}.kernel")
+    database = importlib.import_module(f"{package}.kernel.database")
+    context = importlib.import_module(f"{package}.kernel.context")
+    actors = importlib.import_module(f"{package}.kernel.actors")
+    auth = importlib.import_module(f"{package}.kernel.auth")
+    services = importlib.import_module(f"{package}.modules.accounts.services")
+    tokens = importlib.import_module(f"{package}.modules.accounts.tokens")
+    settings_module = importlib.import_module(f"{package}.settings")
+
+    settings = settings_module.Settings(
+        _env_file=None,
+        APP_ENV="production",
+        SECRET_KEY="bench-secret-key-0123456789-abcdefghijklmnop",
+        JWT_SECRET_KEY="bench-jwt-key-0123456789-abcdefghijklmnopqrs",
+        DATABASE_URL=f"sqlite:///{tmp}/bench.sqlite3",
+        LOG_LEVEL="INFO",  # the access log stays on, into a null stream
+        INSTALLED_MODULES=(*settings_module.Settings.model_fields["INSTALLED_MODULES"].default,
+                           "bench_auth_views"),
+    )
+    with_layer = settings.MIDDLEWARE
+    without_layer = tuple(p for p in with_layer if not p.endswith("authentication.authentication"))
+    stub = "_auth_overhead_inner:claims_only_actor"
+
+    def build(**overrides: Any) -> Any:
+        return kernel.create_app(settings.model_copy(update=overrides))
+
+    keel = build()
+    keel_nocache = build(JWT_VERIFIED_CACHE_SIZE=0)
+    keel_stub = build(TOKEN_ACTOR_LOADER=stub)
+    library = build(MIDDLEWARE=without_layer)
+    auth.configure_auth(library)  # flask-jwt-extended with the same rules and loaders
+    library_stub = build(MIDDLEWARE=without_layer, TOKEN_ACTOR_LOADER=stub)
+    auth.configure_auth(library_stub)
+
+    with keel.app_context():
+        database.Model.metadata.create_all(database.db.engine)
+    with context.open_context(keel, origin="cli", actor=actors.SYSTEM) as ctx:
+        user = services.create_user(ctx, "bench@example.com", "bench password 0123", ["admin"])
+        token = tokens.issue_tokens(ctx, user).access_token
+    bearer = {"Authorization": f"Bearer {token}"}
+
+    sink = io.StringIO()
+    sys.stderr = sink  # the kernel's log handler writes to whatever sys.stderr is
+
+    cases: dict[str, tuple[Any, str, dict[str, str]]] = {
+        "Keel stack, no token": (keel, "/bench/plain", {}),
+        "Keel layer, token (default)": (keel, "/bench/plain", bearer),
+        "Keel layer, token, cache off": (keel_nocache, "/bench/plain", bearer),
+        "Keel layer, token, no-DB check": (keel_stub, "/bench/plain", bearer),
+        "stack w/o layer, no token": (library, "/bench/plain", {}),
+        "@jwt_required(), token": (library, "/bench/jwt", bearer),
+        "@jwt_required(), no-DB check": (library_stub, "/bench/jwt", bearer),
+    }
+    results: dict[str, list[float]] = {name: [] for name in cases}
+    for app, path, headers in cases.values():
+        call_cost(app, path, headers)  # warm up (and fail early on a non-200)
+    gc.collect()
+    gc.disable()
+    for _ in range(ROUNDS):
+        for name, (app, path, headers) in cases.items():
+            results[name].append(call_cost(app, path, headers))
+        sink.seek(0)
+        sink.truncate()
+    gc.enable()
+    sys.stderr = sys.__stderr__
+
+    m = {name: statistics.median(values) for name, values in results.items()}
+    base, base_lib = m["Keel stack, no token"], m["stack w/o layer, no token"]
+    print(
+        f"GET /bench/*, in-process WSGI calls, SQLite; median of {ROUNDS} interleaved rounds "
+        f"x {CALLS} calls"
+    )
+    print(f"{'variant':<34} {'us/request':>11} {'added vs no token':>18}")
+    for name, value in m.items():
+        reference = base_lib if name.startswith(("@jwt", "stack w/o")) else base
+        print(f"{name:<34} {value:>11.1f} {value - reference:>+18.1f}")
+    print()
+    before = m["@jwt_required(), token"] - base_lib
+    after = m["Keel layer, token (default)"] - base
+    print(f"before (flask-jwt-extended @jwt_required(), same checks): +{before:.1f} us/request")
+    print(f"after  (Keel's authentication layer, default settings):  +{after:.1f} us/request")
+    token_before = m["@jwt_required(), no-DB check"] - base_lib
+    token_after = m["Keel layer, token, no-DB check"] - base
+    print(
+        f"token work alone (revocation check stubbed): before +{token_before:.1f}, "
+        f"after +{token_after:.1f} us/request"
+    )
+    query = m["Keel layer, token (default)"] - m["Keel layer, token, no-DB check"]
+    print(f"the revocation query (session, SELECT, COMMIT): {query:.1f} us/request")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
