@@ -52,7 +52,7 @@ def create_command(ctx: ExecutionContext, email: str, roles: tuple[str, ...]) ->
 @click.option("--email", required=True, help="The user's email.")
 @in_context(actor="system")
 def deactivate_command(ctx: ExecutionContext, email: str) -> None:
-    """Refuse the user's logins and revoke every token they hold, at once."""
+    """Deactivate a user and revoke every token they hold, at once."""
     try:
         user, families = deactivate_user(ctx, email)
     except AccountError as exc:
