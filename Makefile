@@ -40,12 +40,20 @@ test: install  ## Render every preset and run the generated projects' checks (us
 # that commit (without it Copier renders the latest tag once one exists). The demo's
 # .copier-answers.yml therefore records a throwaway commit: it is a preview, re-rendered
 # from scratch each time, not a project to `copier update`.
+DEMO_ADMIN    := admin@example.com
+DEMO_PASSWORD := $(shell $(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(15))')
+
 demo: install  ## Render presets/standard.yml into ./demo and serve it on http://127.0.0.1:5000
 	rm -rf demo
 	$(UV) run --no-sync copier copy --trust --defaults --quiet --vcs-ref HEAD \
 		--data-file presets/standard.yml $(CURDIR) demo
+	cd demo && $(UV) sync --quiet && $(UV) run --no-sync flask db upgrade
+	cd demo && printf '%s\n' '$(DEMO_PASSWORD)' | \
+		$(UV) run --no-sync flask users create --email $(DEMO_ADMIN) --role admin
 	@echo
-	@echo "Keel demo rendered into ./demo; serving on http://127.0.0.1:5000 (liveness: /health/live; Ctrl-C stops it)"
+	@echo "Keel demo rendered into ./demo; serving on http://127.0.0.1:5000 (Ctrl-C stops it)"
+	@echo "  liveness:  http://127.0.0.1:5000/health/live"
+	@echo "  admin:     $(DEMO_ADMIN) / $(DEMO_PASSWORD)   (POST /api/v1/auth/login)"
 	@echo
 	$(MAKE) -C demo dev UV=$(UV)
 

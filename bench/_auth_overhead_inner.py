@@ -33,7 +33,7 @@ from werkzeug.test import EnvironBuilder
 ROUNDS = 7
 CALLS = 2000
 
-BENCH_MODULE = '''
+BENCH_MODULE = """
 from flask import jsonify
 from flask_jwt_extended import get_jwt, jwt_required
 from flask_smorest import Blueprint
@@ -70,7 +70,7 @@ def with_a_query():
 @jwt_required()
 def with_jwt_required():
     return jsonify(actor=get_jwt()["sub"])
-'''
+"""
 
 
 def claims_only_actor(ctx: Any, claims: Mapping[str, Any]) -> Any:
@@ -209,13 +209,13 @@ def main(package: str) -> None:
     print()
     before = m["@jwt_required(), token"] - base_lib
     after = m["Keel layer, token (default)"] - base
-    print(f"before (flask-jwt-extended @jwt_required(), same checks): +{before:.1f} us/request")
-    print(f"after  (Keel's authentication layer, default settings):  +{after:.1f} us/request")
+    print(f"before (flask-jwt-extended @jwt_required(), same checks): {before:+.1f} us/request")
+    print(f"after  (Keel's authentication layer, default settings):  {after:+.1f} us/request")
     token_before = m["@jwt_required(), no-DB check"] - base_lib
     token_after = m["Keel layer, token, no-DB check"] - base
     print(
-        f"token work alone (revocation check stubbed): before +{token_before:.1f}, "
-        f"after +{token_after:.1f} us/request"
+        f"token work alone (revocation check stubbed): before {token_before:+.1f}, "
+        f"after {token_after:+.1f} us/request"
     )
     query = m["Keel layer, token (default)"] - m["Keel layer, token, no-DB check"]
     print(
@@ -223,7 +223,7 @@ def main(package: str) -> None:
         f"BEGIN, SELECT, COMMIT): {query:.1f} us/request"
     )
     shared = m["Keel layer, token, view queries"] - m["Keel stack, no token, view queries"]
-    print(f"on a route that queries anyway (the session is shared): +{shared:.1f} us/request")
+    print(f"on a route that queries anyway (the session is shared): {shared:+.1f} us/request")
 
 
 if __name__ == "__main__":
