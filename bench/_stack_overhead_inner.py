@@ -65,9 +65,12 @@ def main(package: str) -> None:
         "Keel, empty MIDDLEWARE": bare_stack,
         "Keel, default stack": keel,
     }
-    for path in settings.MIDDLEWARE:
-        alone = settings.model_copy(update={"MIDDLEWARE": (path,), "WSGI_MIDDLEWARE": ()})
-        apps[f"  only {path.rsplit('.', 1)[-1]}"] = kernel.create_app(alone)
+    # Each layer's own cost: the stack up to and including it, minus the one before.
+    for index, path in enumerate(settings.MIDDLEWARE, start=1):
+        prefix = settings.model_copy(
+            update={"MIDDLEWARE": settings.MIDDLEWARE[:index], "WSGI_MIDDLEWARE": ()}
+        )
+        apps[f"  + {path.rsplit('.', 1)[-1]}"] = kernel.create_app(prefix)
     results: dict[str, list[float]] = {name: [] for name in apps}
     for app in apps.values():
         call_cost(app, "/health/live")  # warm up
@@ -83,15 +86,18 @@ def main(package: str) -> None:
 
     medians = {name: statistics.median(values) for name, values in results.items()}
     base = medians["bare Flask"]
-    print(f"GET /health/live, in-process WSGI calls; median of {ROUNDS} interleaved rounds x {CALLS} calls")
     empty = medians["Keel, empty MIDDLEWARE"]
-    print(f"{'app':<26} {'us/request':>11} {'vs bare':>8} {'ratio':>6} {'vs empty':>9}")
+    print(f"GET /health/live, in-process WSGI calls; median of {ROUNDS} interleaved rounds x {CALLS} calls")
+    print(f"{'app':<30} {'us/request':>11} {'vs bare':>8} {'ratio':>6} {'layer adds':>11}")
+    previous = empty
     for name, value in medians.items():
-        print(
-            f"{name:<26} {value:>11.1f} {value - base:>+8.1f} {value / base:>6.2f}"
-            f" {value - empty:>+9.1f}"
-        )
-    print(f"stack cost (default stack - empty MIDDLEWARE): {medians['Keel, default stack'] - medians['Keel, empty MIDDLEWARE']:.1f} us")
+        layer = f"{value - previous:>+11.1f}" if name.startswith("  + ") else ""
+        if name.startswith("  + "):
+            previous = value
+        print(f"{name:<30} {value:>11.1f} {value - base:>+8.1f} {value / base:>6.2f} {layer}")
+    stack = medians["Keel, default stack"] - empty
+    print(f"default stack over empty MIDDLEWARE: {stack:+.1f} us ({stack / base:.0%} of a bare view)")
+    print(f"Keel kernel, no middleware, over bare Flask: {empty - base:+.1f} us")
 
 
 if __name__ == "__main__":
