@@ -7,34 +7,9 @@ project's environment, where both apps are measured in the same process, interle
 
 from __future__ import annotations
 
-import os
-import subprocess
 import sys
-import tempfile
-from pathlib import Path
 
-import yaml
-from copier import run_copy
-
-ROOT = Path(__file__).resolve().parents[1]
-
-
-def main() -> int:
-    data = yaml.safe_load((ROOT / "presets" / "standard.yml").read_text())
-    with tempfile.TemporaryDirectory(prefix="keel-bench-") as tmp:
-        project = Path(tmp) / "bench_service"
-        run_copy(str(ROOT), project, data=data, defaults=True, unsafe=True, quiet=True)
-        env = {**os.environ, "UV_PYTHON_DOWNLOADS": "never"}
-        subprocess.run(["uv", "sync", "--quiet"], cwd=project, env=env, check=True)
-        inner = Path(__file__).with_name("_stack_overhead_inner.py")
-        package = data.get("package_name") or "standard_service"
-        return subprocess.run(
-            ["uv", "run", "--no-sync", "python", str(inner), package],
-            cwd=project,
-            env=env,
-            check=False,
-        ).returncode
-
+from _render import run_in_rendered_project
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(run_in_rendered_project("_stack_overhead_inner.py"))
