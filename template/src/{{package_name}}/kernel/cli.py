@@ -6,8 +6,6 @@ the way Pyramid's `ptweens` and Django's `check` do.
 
 from __future__ import annotations
 
-import json
-
 import click
 from flask import current_app
 from flask.cli import with_appcontext
@@ -55,16 +53,33 @@ def middleware_command() -> None:
         click.echo(f"{position:<6} {layer:<{width}}  {note}")
 
 
+SNAPSHOT = "permissions.json"
+
+
 @click.command("permissions")
-@click.option("--json", "as_json", is_flag=True, help="Write the table as JSON (the snapshot).")
+@click.option(
+    "--json",
+    "as_json",
+    is_flag=True,
+    help=f"Write the table to {SNAPSHOT}, the snapshot committed with the project.",
+)
+@click.option("--stdout", is_flag=True, help="With --json: print it instead of writing it.")
 @with_appcontext
-def permissions_command(as_json: bool) -> None:
-    """Print METHOD, RULE, ENDPOINT and PERMISSION for every route; exit 1 if one has none."""
-    from .route_permissions import route_permissions
+def permissions_command(as_json: bool, stdout: bool) -> None:
+    """Print METHOD, RULE, ENDPOINT and PERMISSION for every route; exit 1 if one has none.
+
+    The snapshot makes every permission change show up in review: a test fails when the
+    routes' permissions differ from the committed file.
+    """
+    from .route_permissions import route_permissions, snapshot_text
 
     entries = route_permissions(current_app)
-    if as_json:
-        click.echo(json.dumps([e.as_dict() for e in entries], indent=2))
+    if as_json and stdout:
+        click.echo(snapshot_text(entries), nl=False)
+    elif as_json:
+        with open(SNAPSHOT, "w", encoding="utf-8") as snapshot:
+            snapshot.write(snapshot_text(entries))
+        click.echo(f"Wrote {len(entries)} route permission(s) to {SNAPSHOT}.")
     else:
         rows = [
             (e.method, e.rule, e.endpoint, _describe(e.permission, e.object_level)) for e in entries

@@ -6,6 +6,7 @@ no declaration stops startup (keel.E020), listing each one: deny by default.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 from flask import Flask
@@ -38,6 +39,11 @@ class RouteEntry:
             "permission": self.permission.describe() if self.permission else None,
             "object_level": self.object_level,
         }
+
+
+def snapshot_text(entries: list[RouteEntry]) -> str:
+    """The committed form of the table (`flask permissions --json`)."""
+    return json.dumps([e.as_dict() for e in entries], indent=2) + "\n"
 
 
 def route_permissions(app: Flask) -> list[RouteEntry]:
