@@ -23,12 +23,11 @@ import statistics
 import sys
 import tempfile
 import textwrap
-import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from werkzeug.test import EnvironBuilder
+from _timing import call_cost
 
 ROUNDS = 7
 CALLS = 2000
@@ -82,26 +81,6 @@ def claims_only_actor(ctx: Any, claims: Mapping[str, Any]) -> Any:
 
 
 PACKAGE = ""
-
-
-def call_cost(app: Callable[..., Any], path: str, headers: dict[str, str]) -> float:
-    environ = EnvironBuilder(path=path, headers=headers).get_environ()
-    status: list[str] = []
-
-    def start_response(code: str, response_headers: Any, exc_info: Any = None) -> None:
-        status.append(code)
-
-    started = time.perf_counter()
-    for _ in range(CALLS):
-        body = app(dict(environ), start_response)
-        for _chunk in body:
-            pass
-        if hasattr(body, "close"):
-            body.close()
-    elapsed = (time.perf_counter() - started) / CALLS * 1e6
-    if not status[-1].startswith("200"):
-        raise SystemExit(f"{path} answered {status[-1]}; the benchmark would measure an error")
-    return elapsed
 
 
 def main(package: str) -> None:
@@ -183,12 +162,12 @@ def main(package: str) -> None:
         cases["Keel layer, token, Redis check"] = (keel_redis, "/bench/plain", bearer)
     results: dict[str, list[float]] = {name: [] for name in cases}
     for app, path, headers in cases.values():
-        call_cost(app, path, headers)  # warm up (and fail early on a non-200)
+        call_cost(app, path, CALLS, headers)  # warm up (and fail early on a non-200)
     gc.collect()
     gc.disable()
     for _ in range(ROUNDS):
         for name, (app, path, headers) in cases.items():
-            results[name].append(call_cost(app, path, headers))
+            results[name].append(call_cost(app, path, CALLS, headers))
         sink.seek(0)
         sink.truncate()
     gc.enable()

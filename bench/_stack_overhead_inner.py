@@ -8,31 +8,13 @@ import io
 import statistics
 import sys
 import tempfile
-import time
-from collections.abc import Callable
 from typing import Any
 
+from _timing import call_cost
 from flask import Flask, jsonify
-from werkzeug.test import EnvironBuilder
 
 ROUNDS = 7
 CALLS = 3000
-
-
-def call_cost(app: Callable[..., Any], path: str) -> float:
-    environ = EnvironBuilder(path=path).get_environ()
-
-    def start_response(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> None:
-        return None
-
-    started = time.perf_counter()
-    for _ in range(CALLS):
-        body = app(dict(environ), start_response)
-        for _chunk in body:
-            pass
-        if hasattr(body, "close"):
-            body.close()
-    return (time.perf_counter() - started) / CALLS * 1e6
 
 
 def main(package: str) -> None:
@@ -73,12 +55,12 @@ def main(package: str) -> None:
         apps[f"  + {path.rsplit('.', 1)[-1]}"] = kernel.create_app(prefix)
     results: dict[str, list[float]] = {name: [] for name in apps}
     for app in apps.values():
-        call_cost(app, "/health/live")  # warm up
+        call_cost(app, "/health/live", CALLS)  # warm up
     gc.collect()
     gc.disable()
     for _ in range(ROUNDS):
         for name, app in apps.items():
-            results[name].append(call_cost(app, "/health/live"))
+            results[name].append(call_cost(app, "/health/live", CALLS))
         sink.seek(0)
         sink.truncate()
     gc.enable()
