@@ -11,8 +11,14 @@ around it and passes `ctx` as the first argument::
         click.echo(f"Archived {archived} project(s).")
 
 `actor="user"` adds a required `--as EMAIL` option; the user is looked up through
-`settings.ACTOR_LOADER` and must be active. The command commits when it returns and
-rolls back when it raises (a `click` error included).
+`settings.ACTOR_LOADER` and must be active, and `requires=` (mandatory then) is checked
+against them with the same permission objects as the API::
+
+    @in_context(actor="user", requires=HasRole("admin"))
+
+The command commits when it returns and rolls back when it raises (a `click` error
+included). Every command a module installs must be declared this way: startup refuses
+one that is not (keel.E021), as it refuses a route without a permission.
 """
 
 from __future__ import annotations
@@ -27,8 +33,10 @@ from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from .actors import SYSTEM, Actor
+from .checks import CheckMessage, register
 from .context import ExecutionContext, open_context
 from .middleware.stack import import_dotted
+from .permissions import Permission, PermissionDenied, authorize
 
 R = TypeVar("R")
 
@@ -54,12 +62,22 @@ def resolve_user_actor(app: Flask, email: str) -> Actor:
     return actor
 
 
+#: Set on a command's callback by `in_context`: "system" or "user".
+ACTOR_ATTRIBUTE = "__keel_actor__"
+
+
 def in_context(
-    *, actor: Literal["system", "user"]
+    *, actor: Literal["system", "user"], requires: Permission | None = None
 ) -> Callable[[Callable[..., R]], Callable[..., R]]:
     """Run the decorated command in an execution context as the system or as `--as EMAIL`."""
     if actor not in ("system", "user"):
         raise ValueError(f"in_context(actor={actor!r}): choose 'system' or 'user'")
+    if actor == "user" and requires is None:
+        raise ValueError(
+            'in_context(actor="user") needs requires=<Permission>: what may the user do?'
+        )
+    if actor == "system" and requires is not None:
+        raise ValueError('in_context(actor="system") runs as the system: drop requires=')
 
     def decorator(func: Callable[..., R]) -> Callable[..., R]:
         @functools.wraps(func)
@@ -68,6 +86,11 @@ def in_context(
             email = kwargs.pop("as_email", None)
             who = SYSTEM if actor == "system" else resolve_user_actor(app, str(email))
             with open_context(app, origin="cli", actor=who) as ctx:
+                if requires is not None:
+                    try:
+                        authorize(ctx, requires)
+                    except PermissionDenied as exc:
+                        raise click.ClickException(str(exc)) from None
                 return func(ctx, *args, **kwargs)
 
         wrapped: Callable[..., R] = with_appcontext(wrapper)
@@ -79,7 +102,7 @@ def in_context(
                 metavar="EMAIL",
                 help="Run as this user (their roles and permissions apply).",
             )(wrapped)
-        wrapped.__keel_actor__ = actor  # type: ignore[attr-defined]
+        setattr(wrapped, ACTOR_ATTRIBUTE, actor)
         return wrapped
 
     return decorator
@@ -100,3 +123,38 @@ def open_shell_context(app: Flask) -> dict[str, Any]:
 
     atexit.register(_discard_uncommitted)
     return {"ctx": ctx, "app": app}
+
+
+def _leaf_commands(command: click.Command, path: str) -> list[tuple[str, click.Command]]:
+    if isinstance(command, click.Group):
+        return [
+            leaf
+            for name, sub in sorted(command.commands.items())
+            for leaf in _leaf_commands(sub, f"{path} {name}")
+        ]
+    return [(path, command)]
+
+
+@register()
+def commands_declare_an_actor(app: Flask) -> list[CheckMessage]:
+    """keel.E021: every module command says who it runs as (and, for users, what it needs)."""
+    from .bootstrap import state_of  # the registry is built by bootstrap, which imports us
+
+    missing = [
+        f"flask {path} ({loaded.spec.name})"
+        for loaded in state_of(app).modules
+        for command in loaded.commands
+        for path, leaf in _leaf_commands(command, command.name or "?")
+        if not hasattr(leaf.callback, ACTOR_ATTRIBUTE)
+    ]
+    if not missing:
+        return []
+    return [
+        CheckMessage(
+            "keel.E021",
+            "error",
+            f"{len(missing)} command(s) declare no actor: {', '.join(missing)}.",
+            'Decorate each with @in_context(actor="system") or '
+            '@in_context(actor="user", requires=<permission>) (kernel/commands.py).',
+        )
+    ]

@@ -5,6 +5,8 @@
 - `db` is Flask-SQLAlchemy: it reads the engine settings at `init_app` and scopes one
   session to each Flask app context. The execution context opens that context, so a
   request, a task, a command and a test all see the same `db.session` behaviour.
+- `UTCDateTime` stores aware datetimes and gives them back aware, on every database
+  (SQLite keeps no offset: without it a value read back is naive).
 - SQLite is put in real transactional mode (the pysqlite driver otherwise defers BEGIN
   and breaks SAVEPOINTs on Python 3.11), with foreign keys enforced.
 """
@@ -12,6 +14,7 @@
 from __future__ import annotations
 
 import weakref
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -36,6 +39,28 @@ class Model(DeclarativeBase):
     """Base class of every model: `class Project(Model): ...` with `Mapped[...]` columns."""
 
     metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class UTCDateTime(sa.TypeDecorator[datetime]):
+    """A timestamp that is always timezone-aware UTC, in Python and in the database.
+
+    A naive datetime is refused when written: its meaning depends on the machine.
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError(f"naive datetime {value!r}: pass an aware one (ctx.clock.now())")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 class Session(_FlaskSession):

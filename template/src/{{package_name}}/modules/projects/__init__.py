@@ -1,0 +1,1 @@
+"""Projects: the example module. Copy its shape when you add your own."""

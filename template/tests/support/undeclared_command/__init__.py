@@ -1,0 +1,10 @@
+"""A command that does not say who it runs as: startup must refuse it."""
+
+import click
+
+group = click.Group("undeclared")
+
+
+@group.command("wipe")
+def wipe() -> None:
+    raise AssertionError("should never run")  # pragma: no cover
