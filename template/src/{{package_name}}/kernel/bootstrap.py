@@ -39,6 +39,7 @@ from .middleware import build_stack, resolve_middleware
 from .middleware.stack import import_dotted
 from .modules import LoadedModule, is_api_blueprint, load_modules
 from .openapi import document_kernel
+from .routing import install_converters
 from .settings import ConfigurationError, KernelSettings, describe_validation_error
 
 _PROJECT_PACKAGE = __name__.split(".")[0]
@@ -100,6 +101,7 @@ def create_app(settings: KernelSettings | None = None) -> KeelFlask:
     configure_logging(settings)
 
     app = KeelFlask(_PROJECT_PACKAGE)
+    install_converters(app)
     app.config.from_mapping(flask_config(settings))
     if settings.DATABASE_URL.startswith("sqlite:///"):
         _ensure_sqlite_folder(settings.DATABASE_URL)

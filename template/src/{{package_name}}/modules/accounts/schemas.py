@@ -6,15 +6,11 @@ that sends `is_admin` or `roles` to the login endpoint learns it at once.
 
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema, fields, validate
+from marshmallow import fields, validate
 
 from ...kernel.auth import MAX_TOKEN_LENGTH
+from ...kernel.schemas import StrictSchema
 from .passwords import MAX_LENGTH
-
-
-class StrictSchema(Schema):
-    class Meta:
-        unknown = RAISE
 
 
 class LoginSchema(StrictSchema):

@@ -8,7 +8,9 @@ Responses are dumped through `ProjectSchema`, so a field it does not list never 
 
 from __future__ import annotations
 
-from marshmallow import RAISE, Schema, ValidationError, fields, validate
+from marshmallow import ValidationError, fields, validate
+
+from ...kernel.schemas import StrictSchema
 
 #: The largest page a client may ask for; more is a 422, not a silent clamp.
 MAX_PAGE_SIZE = 100
@@ -17,11 +19,6 @@ DEFAULT_PAGE_SIZE = 20
 MAX_PAGE = 1_000_000
 #: The fields a list may be sorted by; prefix with "-" for descending order.
 SORTABLE_FIELDS = ("name", "priority", "created_at", "updated_at")
-
-
-class StrictSchema(Schema):
-    class Meta:
-        unknown = RAISE
 
 
 def _not_blank(value: str) -> None:
