@@ -56,6 +56,8 @@ demo: install  ## Render presets/standard.yml into ./demo and serve it on http:/
 	@echo
 	@echo "Keel demo rendered into ./demo; serving on http://127.0.0.1:5000 (Ctrl-C stops it)"
 	@echo "  liveness:  http://127.0.0.1:5000/health/live"
+	@echo "  API docs:  http://127.0.0.1:5000/docs   (Swagger UI, served offline)"
+	@echo "  OpenAPI:   http://127.0.0.1:5000/openapi.json"
 	@echo "  admin:     $(DEMO_ADMIN) / $(DEMO_PASSWORD)   (POST /api/v1/auth/login)"
 	@echo
 	$(MAKE) -C demo dev UV=$(UV)
