@@ -15,7 +15,7 @@ export UV_PYTHON           ?= $(PYTHON)
 export UV_PYTHON_DOWNLOADS := never
 export UV_NO_PROGRESS      := 1
 
-.PHONY: help install lint test demo bench lock clean distclean
+.PHONY: help install lint test snapshots demo bench lock clean distclean
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -28,12 +28,15 @@ install: $(UV)  ## Install the template's dev tools (copier, pytest) from uv.loc
 	$(UV) sync --locked --quiet
 
 lint: install  ## Lint, format-check and type-check the test harness (tests/)
-	$(UV) run --no-sync ruff check tests
-	$(UV) run --no-sync ruff format --check tests
+	$(UV) run --no-sync ruff check tests scripts
+	$(UV) run --no-sync ruff format --check tests scripts
 	$(UV) run --no-sync mypy
 
 test: install  ## Render every preset and run the generated projects' checks (uses 2 workers)
 	$(UV) run --no-sync pytest -n auto $(PYTEST_ARGS)
+
+snapshots: install  ## Regenerate template/openapi.json.jinja and permissions.json.jinja from the presets
+	$(UV) run --no-sync python scripts/snapshots.py
 
 # Renders the working tree, uncommitted and untracked files included: Copier commits a
 # dirty local repository's changes in its temporary clone, and `--vcs-ref HEAD` renders
@@ -53,6 +56,8 @@ demo: install  ## Render presets/standard.yml into ./demo and serve it on http:/
 	@echo
 	@echo "Keel demo rendered into ./demo; serving on http://127.0.0.1:5000 (Ctrl-C stops it)"
 	@echo "  liveness:  http://127.0.0.1:5000/health/live"
+	@echo "  API docs:  http://127.0.0.1:5000/docs   (Swagger UI, served offline)"
+	@echo "  OpenAPI:   http://127.0.0.1:5000/openapi.json"
 	@echo "  admin:     $(DEMO_ADMIN) / $(DEMO_PASSWORD)   (POST /api/v1/auth/login)"
 	@echo
 	$(MAKE) -C demo dev UV=$(UV)

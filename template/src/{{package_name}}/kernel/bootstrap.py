@@ -25,6 +25,7 @@ from pydantic import ValidationError
 
 from . import (
     builtin_checks,  # noqa: F401 - registers the kernel's checks
+    docs_ui,
     health,
     route_permissions,  # noqa: F401 - registers keel.E020 (routes declare a permission)
 )
@@ -38,7 +39,7 @@ from .logging import configure_logging
 from .middleware import build_stack, resolve_middleware
 from .middleware.stack import import_dotted
 from .modules import LoadedModule, is_api_blueprint, load_modules
-from .openapi import document_kernel
+from .openapi import KeelApi, document_kernel
 from .routing import install_converters
 from .settings import ConfigurationError, KernelSettings, describe_validation_error
 
@@ -90,8 +91,6 @@ def flask_config(settings: KernelSettings) -> dict[str, Any]:
         "API_TITLE": settings.API_TITLE,
         "API_VERSION": settings.API_VERSION,
         "OPENAPI_VERSION": "3.0.3",
-        "OPENAPI_URL_PREFIX": "/",
-        "OPENAPI_JSON_PATH": "openapi.json",
     }
 
 
@@ -108,7 +107,7 @@ def create_app(settings: KernelSettings | None = None) -> KeelFlask:
     db.init_app(app)
     configure_engines(app)
     Migrate(app, db, directory="migrations")
-    api = Api(app)
+    api = KeelApi(app)
     document_kernel(api)
 
     modules = load_modules(settings.INSTALLED_MODULES)
@@ -116,6 +115,8 @@ def create_app(settings: KernelSettings | None = None) -> KeelFlask:
     _init_optional_parts(app)
 
     app.register_blueprint(health.blueprint)
+    if settings.API_DOCS:
+        app.register_blueprint(docs_ui.blueprint)
     for loaded in modules:
         for blueprint in loaded.blueprints:
             if is_api_blueprint(blueprint):

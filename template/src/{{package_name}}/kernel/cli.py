@@ -1,4 +1,4 @@
-"""The kernel's `flask` commands: `flask check` and `flask middleware`.
+"""The kernel's `flask` commands: check, middleware, permissions and openapi.
 
 Introspection commands print aligned tables and exit non-zero when something is wrong,
 the way Pyramid's `ptweens` and Django's `check` do.
@@ -93,6 +93,32 @@ def permissions_command(as_json: bool, stdout: bool) -> None:
         raise SystemExit(1)
 
 
+OPENAPI_SNAPSHOT = "openapi.json"
+
+
+@click.command("openapi")
+@click.option("--stdout", is_flag=True, help="Print the document instead of writing it.")
+@with_appcontext
+def openapi_command(stdout: bool) -> None:
+    """Write the OpenAPI document to openapi.json, the snapshot committed with the project.
+
+    The same text `/openapi.json` serves (sorted keys, indented), so a change to the API
+    shows up in review: a test fails when the code and the committed file differ.
+    Replaces flask-smorest's `flask openapi print|write` group.
+    """
+    from .bootstrap import state_of
+    from .openapi import operation_count, spec_text
+
+    api = state_of(current_app).api
+    text = spec_text(api)
+    if stdout:
+        click.echo(text, nl=False)
+        return
+    with open(OPENAPI_SNAPSHOT, "w", encoding="utf-8") as snapshot:
+        snapshot.write(text)
+    click.echo(f"Wrote {operation_count(api)} operation(s) to {OPENAPI_SNAPSHOT}.")
+
+
 def _describe(permission: object, object_level: bool) -> str:
     if permission is None:
         return "!! NONE (startup refuses this route)"
@@ -100,4 +126,4 @@ def _describe(permission: object, object_level: bool) -> str:
 
 
 def kernel_commands() -> list[click.Command]:
-    return [check_command, middleware_command, permissions_command]
+    return [check_command, middleware_command, permissions_command, openapi_command]

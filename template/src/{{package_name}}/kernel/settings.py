@@ -111,6 +111,11 @@ class KernelSettings(BaseSettings):
     #: Shown in the OpenAPI document.
     API_TITLE: str = "Keel service"
     API_VERSION: str = "v1"
+    #: Serve the API's description: the document at /openapi.json and Swagger UI at
+    #: /docs (both public). On by default: clients and reviewers read them. Set false
+    #: where the list of operations itself should not be public; `flask openapi`
+    #: writes the document either way.
+    API_DOCS: bool = True
 
     #: Dotted paths of the modules to load, in order. Set in the project's settings.py.
     INSTALLED_MODULES: tuple[str, ...] = ()
