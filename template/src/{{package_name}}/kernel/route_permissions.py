@@ -14,9 +14,8 @@ from flask import Flask
 from .checks import CheckMessage, register
 from .permissions import Permission, Public, permission_of
 
-#: Endpoints the framework adds itself: static files and the API documentation.
+#: Endpoints Flask adds itself (static files); the API docs declare `@public` like any view.
 FRAMEWORK_PUBLIC_ENDPOINTS = frozenset({"static"})
-FRAMEWORK_PUBLIC_PREFIXES = ("api-docs.",)
 _IGNORED_METHODS = frozenset({"HEAD", "OPTIONS"})
 
 
@@ -51,9 +50,7 @@ def route_permissions(app: Flask) -> list[RouteEntry]:
     for rule in app.url_map.iter_rules():
         view = app.view_functions.get(rule.endpoint)
         for method in sorted((rule.methods or set()) - _IGNORED_METHODS):
-            if rule.endpoint in FRAMEWORK_PUBLIC_ENDPOINTS or rule.endpoint.startswith(
-                FRAMEWORK_PUBLIC_PREFIXES
-            ):
+            if rule.endpoint in FRAMEWORK_PUBLIC_ENDPOINTS:
                 permission: Permission | None = Public()
             else:
                 permission = permission_of(view, method) if view is not None else None
