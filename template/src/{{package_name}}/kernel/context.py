@@ -20,14 +20,17 @@ Example::
 from __future__ import annotations
 
 import logging
-import secrets
 from collections.abc import Callable, Iterator, Mapping, MutableMapping
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field, replace
+from os import urandom
+from types import TracebackType
 from typing import Any, Literal
 
-from flask import Flask, current_app, has_app_context
+from flask import Flask
+from flask.ctx import AppContext
+from flask.globals import _cv_app
 from sqlalchemy.orm import Session
 
 from .actors import ANONYMOUS, Actor
@@ -124,7 +127,8 @@ class ExecutionContext:
 
 
 def new_request_id() -> str:
-    return secrets.token_hex(16)
+    """32 random hex digits (`os.urandom` directly: what `secrets.token_hex` does)."""
+    return urandom(16).hex()
 
 
 def current_context() -> ExecutionContext:
@@ -164,13 +168,6 @@ def settings_of(app: Flask) -> KernelSettings:
     return app.extensions["keel"].settings  # type: ignore[no-any-return]
 
 
-def _app_context(app: Flask) -> AbstractContextManager[Any]:
-    if has_app_context() and current_app._get_current_object() is app:  # type: ignore[attr-defined]
-        return nullcontext()
-    return app.app_context()
-
-
-@contextmanager
 def open_context(
     app: Flask,
     *,
@@ -178,36 +175,96 @@ def open_context(
     actor: Actor = ANONYMOUS,
     request_id: str | None = None,
     clock: Clock = SYSTEM_CLOCK,
-) -> Iterator[ExecutionContext]:
+) -> AbstractContextManager[ExecutionContext]:
     """Open the execution context and its transaction around a unit of work.
 
     Commits when the block succeeds, rolls back when it raises (and re-raises). A block
-    that wants to discard its work without raising calls `ctx.session.rollback()`.
+    that wants to discard its work without raising calls `ctx.rollback()`. Pushes the
+    app context unless `app`'s is already current (a request, a test fixture).
     """
-    with _app_context(app):
-        rid = request_id or new_request_id()
-        work = _UnitOfWork()
+    return _ContextBlock(app, origin, actor, request_id, clock)
+
+
+class _ContextBlock:
+    """What `open_context()` returns: a plain class, since it runs on every request.
+
+    A `@contextmanager` generator would say the same in fewer lines, at several
+    times the cost per use.
+    """
+
+    __slots__ = (
+        "_actor",
+        "_app",
+        "_app_ctx",
+        "_clock",
+        "_origin",
+        "_request_id",
+        "_token",
+        "_work",
+    )
+
+    def __init__(
+        self, app: Flask, origin: Origin, actor: Actor, request_id: str | None, clock: Clock
+    ) -> None:
+        self._app = app
+        self._origin: Origin = origin
+        self._actor = actor
+        self._request_id = request_id
+        self._clock = clock
+        self._app_ctx: AppContext | None = None
+
+    def __enter__(self) -> ExecutionContext:
+        app = self._app
+        current = _cv_app.get(None)
+        if current is None or current.app is not app:
+            self._app_ctx = app.app_context()
+            self._app_ctx.push()
+        self._work = work = _UnitOfWork()
         ctx = ExecutionContext(
-            actor=actor,
-            request_id=rid,
-            origin=origin,
-            clock=clock,
+            actor=self._actor,
+            request_id=self._request_id or new_request_id(),
+            origin=self._origin,
+            clock=self._clock,
             settings=settings_of(app),
             _work=work,
         )
-        token = _current.set(ctx)
+        self._token = _current.set(ctx)
+        return ctx
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
         try:
-            yield ctx
-            work.commit()
-        except BaseException:
-            work.rollback()
+            self._finish(exc)
+        except BaseException as error:
+            if self._app_ctx is not None:
+                self._app_ctx.pop(error)
             raise
+        if self._app_ctx is not None:
+            self._app_ctx.pop(exc)
+
+    def _finish(self, exc: BaseException | None) -> None:
+        """Commit or roll back, leave the context, then run the on-commit callbacks."""
+        work = self._work
+        try:
+            if exc is not None:
+                work.rollback()
+            else:
+                try:
+                    work.commit()
+                except BaseException:
+                    work.rollback()
+                    raise
         finally:
-            _current.reset(token)
+            _current.reset(self._token)
             if work.session is not None:
                 db.session.remove()
-        for callback in work.on_commit:
-            callback()
+        if exc is None:
+            for callback in work.on_commit:
+                callback()
 
 
 def context_fields() -> Mapping[str, str]:

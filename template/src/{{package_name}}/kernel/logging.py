@@ -2,6 +2,12 @@
 
 The filter reads the current execution context, so every log line written during a
 request or task carries its request id and actor, whichever logger wrote it.
+
+The access log writes one line per request, so it has a direct path: when the record
+would only reach Keel's own JSON handler unchanged (the default configuration), the
+line is serialized and written straight away, skipping the LogRecord, the filter and
+the formatter, with the same fields and format. Any other configuration (another
+handler or filter, the text format, pytest's `caplog`) gets a real LogRecord.
 """
 
 from __future__ import annotations
@@ -9,7 +15,7 @@ from __future__ import annotations
 import logging
 import sys
 import time
-from typing import Any
+from typing import Any, cast
 
 import orjson
 
@@ -57,6 +63,19 @@ class JsonFormatter(logging.Formatter):
             payload["exception"] = self.formatException(record.exc_info)
         return orjson.dumps(payload, default=str).decode()
 
+    def line(
+        self, created: float, level: str, logger: str, message: str, fields: dict[str, Any]
+    ) -> str:
+        """What `format` makes of a record with these fields and no exception."""
+        payload: dict[str, Any] = {
+            "time": self._time(created),
+            "level": level,
+            "logger": logger,
+            "message": message,
+        }
+        payload.update(fields)
+        return orjson.dumps(payload, default=str).decode()
+
 
 class TextFormatter(logging.Formatter):
     def __init__(self) -> None:
@@ -80,6 +99,61 @@ class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
     @stream.setter
     def stream(self, value: Any) -> None:
         pass
+
+    def write_direct(self, logger: str, levelno: int, message: str, fields: dict[str, Any]) -> None:
+        """Write one JSON line as `handle` would for a record with these fields.
+
+        Only for a caller that checked `direct_handler()` first: the fields must
+        already hold `request_id` and `actor` (what the filter would add).
+        """
+        formatter = cast(JsonFormatter, self.formatter)
+        created = time.time()
+        try:
+            line = formatter.line(created, logging.getLevelName(levelno), logger, message, fields)
+            with self.lock:  # type: ignore[union-attr]
+                stream = sys.stderr
+                stream.write(line + "\n")
+                stream.flush()
+        except RecursionError:
+            raise
+        except Exception:  # noqa: BLE001 - logging never breaks the request
+            record = logging.makeLogRecord(
+                {"name": logger, "levelno": levelno, "msg": message, "created": created, **fields}
+            )
+            self.handleError(record)
+
+
+_DEFAULT_RECORD_FACTORY = logging.getLogRecordFactory()
+
+
+def direct_handler(logger: logging.Logger, levelno: int) -> _StderrHandler | None:
+    """Keel's JSON handler, when it is all a record of `logger` would meet; else None.
+
+    That is: the default record factory, no filter on `logger`, no handler on the way
+    up but Keel's, which has its JSON formatter, its context filter and no higher
+    level. Checked per call (a few attribute reads), so reconfiguring logging at any
+    time, or capturing it in a test, takes effect at once.
+    """
+    if logger.filters or logging.getLogRecordFactory() is not _DEFAULT_RECORD_FACTORY:
+        return None
+    found: _StderrHandler | None = None
+    current: logging.Logger | None = logger
+    while current is not None:
+        for handler in current.handlers:
+            if found is not None or type(handler) is not _StderrHandler:
+                return None
+            found = handler
+        current = current.parent if current.propagate else None
+    if (
+        found is None
+        or found.level > levelno
+        or type(found.formatter) is not JsonFormatter
+        or len(found.filters) != 1
+        or type(found.filters[0]) is not ContextFilter
+        or found.terminator != "\n"
+    ):
+        return None
+    return found
 
 
 def configure_logging(settings: KernelSettings) -> None:
