@@ -7,9 +7,11 @@ raises is turned into a response here, once, by the registered error handlers.
 
 The other overrides are shortcuts for work Flask repeats on every request although a
 Keel app rarely needs it (raw request hooks are refused at startup, check keel.E010;
-an API rarely receives a session cookie). Each one takes the shortcut only when it
-gives the same result, and otherwise calls Flask's own code, so an app that does
-register hooks or use the cookie session behaves exactly like Flask.
+an API rarely receives a session cookie; signals nobody listens to). Each one takes
+the shortcut only when it gives the same result, and otherwise does what Flask does,
+so an app that registers hooks, connects signals or uses the cookie session behaves
+exactly like Flask. Together they make a Keel app without middleware cheaper per
+request than a bare Flask app (see bench/stack_overhead.py), which pays for the stack.
 """
 
 from __future__ import annotations
@@ -23,9 +25,15 @@ from flask import Flask, Response
 from flask import Request as _FlaskRequest
 from flask.globals import request_ctx
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
-from flask.signals import request_tearing_down
+from flask.signals import (
+    appcontext_tearing_down,
+    request_finished,
+    request_started,
+    request_tearing_down,
+)
 from flask.typing import ResponseReturnValue
 from itsdangerous import URLSafeTimedSerializer
+from werkzeug.exceptions import HTTPException
 
 from .middleware.stack import Handler
 from .request import Request
@@ -104,6 +112,34 @@ class KeelFlask(Flask):
             return func
         return super().ensure_sync(func)
 
+    def full_dispatch_request(self) -> Response:
+        """Flask's, sending `request_started` only when something listens."""
+        self._got_first_request = True
+        try:
+            if request_started.receivers:
+                request_started.send(self, _async_wrapper=self.ensure_sync)
+            rv = self.preprocess_request()
+            if rv is None:
+                rv = self.dispatch_request()
+        except Exception as exc:  # noqa: BLE001 - Flask's own handling, unchanged
+            rv = self.handle_user_exception(exc)
+        return self.finalize_request(rv)
+
+    def finalize_request(
+        self, rv: ResponseReturnValue | HTTPException, from_error_handler: bool = False
+    ) -> Response:
+        """Flask's, sending `request_finished` only when something listens."""
+        response = self.make_response(rv)
+        try:
+            response = self.process_response(response)
+            if request_finished.receivers:
+                request_finished.send(self, _async_wrapper=self.ensure_sync, response=response)
+        except Exception:
+            if not from_error_handler:
+                raise
+            self.logger.exception("Request finalizing failed with an error while handling an error")
+        return response
+
     def preprocess_request(self) -> ResponseReturnValue | None:
         """Flask's before-request hooks; nothing to walk when none is registered."""
         if self.before_request_funcs or self.url_value_preprocessors:
@@ -126,13 +162,22 @@ class KeelFlask(Flask):
         return response
 
     def do_teardown_request(self, exc: BaseException | None = _UNSET) -> None:
-        """Flask's teardown-request hooks; only the signal when none is registered."""
+        """Flask's teardown-request hooks and signal, each only when present."""
         if exc is _UNSET:
             exc = sys.exc_info()[1]
         if self.teardown_request_funcs:
             super().do_teardown_request(exc)
-            return
-        request_tearing_down.send(self, _async_wrapper=self.ensure_sync, exc=exc)
+        elif request_tearing_down.receivers:
+            request_tearing_down.send(self, _async_wrapper=self.ensure_sync, exc=exc)
+
+    def do_teardown_appcontext(self, exc: BaseException | None = _UNSET) -> None:
+        """Flask's, sending `appcontext_tearing_down` only when something listens."""
+        if exc is _UNSET:
+            exc = sys.exc_info()[1]
+        for func in reversed(self.teardown_appcontext_funcs):
+            self.ensure_sync(func)(exc)
+        if appcontext_tearing_down.receivers:
+            appcontext_tearing_down.send(self, _async_wrapper=self.ensure_sync, exc=exc)
 
 
 def _add_missing_headers(response: Response, queued: dict[str, str]) -> None:

@@ -215,10 +215,6 @@ class _ContextBlock:
 
     def __enter__(self) -> ExecutionContext:
         app = self._app
-        current = _cv_app.get(None)
-        if current is None or current.app is not app:
-            self._app_ctx = app.app_context()
-            self._app_ctx.push()
         self._work = work = _UnitOfWork()
         ctx = ExecutionContext(
             actor=self._actor,
@@ -228,6 +224,10 @@ class _ContextBlock:
             settings=settings_of(app),
             _work=work,
         )
+        current = _cv_app.get(None)
+        if current is None or current.app is not app:
+            self._app_ctx = app.app_context()
+            self._app_ctx.push()
         self._token = _current.set(ctx)
         return ctx
 
@@ -237,34 +237,30 @@ class _ContextBlock:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
+        work = self._work
         try:
-            self._finish(exc)
+            try:
+                if exc is not None:
+                    work.rollback()
+                else:
+                    try:
+                        work.commit()
+                    except BaseException:
+                        work.rollback()
+                        raise
+            finally:
+                _current.reset(self._token)
+                if work.session is not None:
+                    db.session.remove()
+            if exc is None:
+                for callback in work.on_commit:
+                    callback()
         except BaseException as error:
             if self._app_ctx is not None:
                 self._app_ctx.pop(error)
             raise
         if self._app_ctx is not None:
             self._app_ctx.pop(exc)
-
-    def _finish(self, exc: BaseException | None) -> None:
-        """Commit or roll back, leave the context, then run the on-commit callbacks."""
-        work = self._work
-        try:
-            if exc is not None:
-                work.rollback()
-            else:
-                try:
-                    work.commit()
-                except BaseException:
-                    work.rollback()
-                    raise
-        finally:
-            _current.reset(self._token)
-            if work.session is not None:
-                db.session.remove()
-        if exc is None:
-            for callback in work.on_commit:
-                callback()
 
 
 def context_fields() -> Mapping[str, str]:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import logging
 import sys
 import time
-from typing import Any, cast
+from typing import Any
 
 import orjson
 
@@ -41,17 +41,24 @@ class JsonFormatter(logging.Formatter):
 
     _second = -1
     _stamp = ""
+    _milli = -1
+    _stamp_milli = ""
 
-    def _time(self, created: float) -> str:
-        second = int(created)
-        if second != self._second:  # format the date once per second, not per line
-            self._second = second
-            self._stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
-        return f"{self._stamp}.{int((created - second) * 1000):03d}Z"
+    def timestamp(self, created: float) -> str:
+        """ISO 8601 UTC to the millisecond; the date is formatted once per second."""
+        milli = int(created * 1000)
+        if milli != self._milli:
+            second, fraction = divmod(milli, 1000)
+            if second != self._second:
+                self._second = second
+                self._stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+            self._milli = milli
+            self._stamp_milli = f"{self._stamp}.{fraction:03d}Z"
+        return self._stamp_milli
 
     def format(self, record: logging.LogRecord) -> str:
         payload: dict[str, Any] = {
-            "time": self._time(record.created),
+            "time": self.timestamp(record.created),
             "level": record.levelname,
             "logger": record.name,
             "message": record.getMessage(),
@@ -61,19 +68,6 @@ class JsonFormatter(logging.Formatter):
                 payload[key] = record.__dict__[key]
         if record.exc_info:
             payload["exception"] = self.formatException(record.exc_info)
-        return orjson.dumps(payload, default=str).decode()
-
-    def line(
-        self, created: float, level: str, logger: str, message: str, fields: dict[str, Any]
-    ) -> str:
-        """What `format` makes of a record with these fields and no exception."""
-        payload: dict[str, Any] = {
-            "time": self._time(created),
-            "level": level,
-            "logger": logger,
-            "message": message,
-        }
-        payload.update(fields)
         return orjson.dumps(payload, default=str).decode()
 
 
@@ -100,27 +94,26 @@ class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
     def stream(self, value: Any) -> None:
         pass
 
-    def write_direct(self, logger: str, levelno: int, message: str, fields: dict[str, Any]) -> None:
-        """Write one JSON line as `handle` would for a record with these fields.
+    def write_direct(self, payload: dict[str, Any]) -> None:
+        """Write `payload` as the line `handle` would write for the same record.
 
-        Only for a caller that checked `direct_handler()` first: the fields must
-        already hold `request_id` and `actor` (what the filter would add).
+        `payload` holds `level`, `logger`, `message` and the record's fields, with
+        `request_id` and `actor` (what the filter would add); `time` is set here. Only
+        for a caller that checked `direct_handler()` first.
         """
-        formatter = cast(JsonFormatter, self.formatter)
         created = time.time()
         try:
-            line = formatter.line(created, logging.getLevelName(levelno), logger, message, fields)
+            payload["time"] = self.formatter.timestamp(created)  # type: ignore[union-attr]
+            line = orjson.dumps(payload, default=str, option=orjson.OPT_APPEND_NEWLINE)
             with self.lock:  # type: ignore[union-attr]
                 stream = sys.stderr
-                stream.write(line + "\n")
+                stream.write(line.decode())
                 stream.flush()
         except RecursionError:
             raise
         except Exception:  # noqa: BLE001 - logging never breaks the request
-            record = logging.makeLogRecord(
-                {"name": logger, "levelno": levelno, "msg": message, "created": created, **fields}
-            )
-            self.handleError(record)
+            fields = {"name": payload.get("logger"), "msg": payload.get("message")}
+            self.handleError(logging.makeLogRecord({**payload, **fields, "created": created}))
 
 
 _DEFAULT_RECORD_FACTORY = logging.getLogRecordFactory()
@@ -136,16 +129,17 @@ def direct_handler(logger: logging.Logger, levelno: int) -> _StderrHandler | Non
     """
     if logger.filters or logging.getLogRecordFactory() is not _DEFAULT_RECORD_FACTORY:
         return None
-    found: _StderrHandler | None = None
+    found: logging.Handler | None = None
     current: logging.Logger | None = logger
     while current is not None:
-        for handler in current.handlers:
-            if found is not None or type(handler) is not _StderrHandler:
+        handlers = current.handlers
+        if handlers:
+            if found is not None or len(handlers) != 1:
                 return None
-            found = handler
+            found = handlers[0]
         current = current.parent if current.propagate else None
     if (
-        found is None
+        type(found) is not _StderrHandler
         or found.level > levelno
         or type(found.formatter) is not JsonFormatter
         or len(found.filters) != 1

@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 
 _NAME = "keel.access"
 _log = logging.getLogger(_NAME)
+#: The record's own fields, after the standard ones (time, level, logger, message).
+_FIELDS = ("method", "path", "status", "duration_ms", "request_id", "actor")
 
 
 def access_log(handler: Handler, app: Flask) -> Handler:
@@ -42,7 +44,11 @@ def access_log(handler: Handler, app: Flask) -> Handler:
         finally:
             if _log.isEnabledFor(INFO):
                 method, path = request.method, request.path
-                fields = {
+                payload = {
+                    "time": "",  # set by the handler
+                    "level": "INFO",
+                    "logger": _NAME,
+                    "message": f"{method} {path} {status}",
                     "method": method,
                     "path": path,
                     "status": status,
@@ -50,15 +56,17 @@ def access_log(handler: Handler, app: Flask) -> Handler:
                     "request_id": request.request_id,
                     "actor": str(request.actor),
                 }
-                message = f"{method} {path} {status}"
                 direct = direct_handler(_log, INFO)
                 if direct is not None:
-                    direct.write_direct(_NAME, INFO, message, fields)
+                    direct.write_direct(payload)
                 else:
                     # makeRecord + handle: the record `_log.info` builds, without
                     # walking the stack for a caller nobody reads.
+                    extra = {key: payload[key] for key in _FIELDS}
                     _log.handle(
-                        _log.makeRecord(_NAME, INFO, __file__, 0, message, (), None, extra=fields)
+                        _log.makeRecord(
+                            _NAME, INFO, __file__, 0, payload["message"], (), None, extra=extra
+                        )
                     )
 
     return layer
