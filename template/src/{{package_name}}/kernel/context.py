@@ -20,10 +20,10 @@ Example::
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator, Mapping, MutableMapping
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Callable, Mapping, MutableMapping
+from contextlib import AbstractContextManager
 from contextvars import ContextVar
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from os import urandom
 from types import TracebackType
 from typing import Any, Literal
@@ -105,6 +105,11 @@ class ExecutionContext:
         """The unit of work's database session (Flask-SQLAlchemy's, for this app context)."""
         return self._work.get_session()
 
+    @property
+    def has_session(self) -> bool:
+        """Whether this unit of work has made its session yet (reading `session` makes it)."""
+        return self._work.session is not None
+
     def rollback(self) -> None:
         """Discard this unit of work without raising (the block then commits nothing).
 
@@ -122,8 +127,24 @@ class ExecutionContext:
         self._work.on_commit.append(callback)
 
     def evolve(self, **changes: Any) -> ExecutionContext:
-        """A copy with some fields changed (same session and unit of work)."""
-        return replace(self, **changes)
+        """A copy with some fields changed (same session and unit of work).
+
+        Spelled out instead of `dataclasses.replace`, which inspects the fields on
+        every call: authentication evolves the context on every authenticated request.
+        """
+        fields: dict[str, Any] = {
+            "actor": self.actor,
+            "request_id": self.request_id,
+            "origin": self.origin,
+            "clock": self.clock,
+            "settings": self.settings,
+            "_work": self._work,
+        }
+        unknown = changes.keys() - fields.keys()
+        if unknown:
+            raise TypeError(f"ExecutionContext has no field(s) {sorted(unknown)}.")
+        fields.update(changes)
+        return ExecutionContext(**fields)
 
 
 def new_request_id() -> str:
@@ -151,14 +172,25 @@ def peek_context() -> ExecutionContext | None:
     return _current.get()
 
 
-@contextmanager
-def rebind(ctx: ExecutionContext) -> Iterator[ExecutionContext]:
+def rebind(ctx: ExecutionContext) -> AbstractContextManager[ExecutionContext]:
     """Make `ctx` (usually `current.evolve(actor=...)`) current for the block."""
-    token = _current.set(ctx)
-    try:
-        yield ctx
-    finally:
-        _current.reset(token)
+    return _Rebind(ctx)
+
+
+class _Rebind:
+    """What `rebind()` returns; a class, as it runs on every authenticated request."""
+
+    __slots__ = ("_ctx", "_token")
+
+    def __init__(self, ctx: ExecutionContext) -> None:
+        self._ctx = ctx
+
+    def __enter__(self) -> ExecutionContext:
+        self._token = _current.set(self._ctx)
+        return self._ctx
+
+    def __exit__(self, *exc_info: object) -> None:
+        _current.reset(self._token)
 
 
 _LOGGER = logging.getLogger("keel")
