@@ -186,9 +186,24 @@ def _add_missing_headers(response: Response, queued: dict[str, str]) -> None:
     A view that needs another Content-Security-Policy (the API docs page) sets it and
     keeps it. The values are the kernel's own constants and a validated request id, so
     they are appended without werkzeug's per-header validation (a measurable cost on
-    every request).
+    every request). The same few sets of names are queued on every request, so their
+    lower-cased forms are remembered: the usual case (no clash) is one set operation
+    and one list extension.
     """
-    headers = response.headers
-    items: list[tuple[str, str]] = headers._list
+    items: list[tuple[str, str]] = response.headers._list
     present = {name.lower() for name, _ in items}
-    items.extend((name, value) for name, value in queued.items() if name.lower() not in present)
+    names = tuple(queued)
+    lowered = _LOWERED.get(names)
+    if lowered is None:
+        lowered = frozenset(name.lower() for name in names)
+        if len(_LOWERED) < _LOWERED_MAX:
+            _LOWERED[names] = lowered
+    if present.isdisjoint(lowered):
+        items.extend(queued.items())
+    else:
+        items.extend((name, value) for name, value in queued.items() if name.lower() not in present)
+
+
+#: Lower-cased header names by the tuple of names queued (bounded: views may add their own).
+_LOWERED: dict[tuple[str, ...], frozenset[str]] = {}
+_LOWERED_MAX = 256
