@@ -231,8 +231,8 @@ def _fetch_actor_row(ctx: ExecutionContext, family: str, user_id: int) -> tuple[
         return _execute(connection.connection.dbapi_connection, sql, order, family, user_id)
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     reader: _RevocationReader | None = app.extensions.get(_READER)
-    if reader is None:
-        reader = app.extensions[_READER] = _RevocationReader(db.engine)
+    if reader is None:  # first check in this app; setdefault: two threads may race here
+        reader = app.extensions.setdefault(_READER, _RevocationReader(db.engine))
     return reader.fetch(family, user_id)
 
 
