@@ -105,6 +105,7 @@ def create_app(settings: KernelSettings | None = None) -> KeelFlask:
     if settings.DATABASE_URL.startswith("sqlite:///"):
         _ensure_sqlite_folder(settings.DATABASE_URL)
     db.init_app(app)
+    _remove_sessions_only_when_used(app)
     configure_engines(app)
     Migrate(app, db, directory="migrations")
     api = KeelApi(app)
@@ -139,6 +140,25 @@ def create_app(settings: KernelSettings | None = None) -> KeelFlask:
     if errors:
         raise ConfigurationError("System checks failed:\n" + "\n".join(f"  {m}" for m in errors))
     return app
+
+
+def _remove_sessions_only_when_used(app: Flask) -> None:
+    """Replace Flask-SQLAlchemy's teardown with one that skips requests without a session.
+
+    Its teardown calls `db.session.remove()` at the end of every app context, which
+    looks the scope up twice and raises and catches a KeyError when no session was
+    made (a health probe, a cached answer, any route that does not query). Checking
+    the registry first gives the same result for a fraction of the cost.
+    """
+    teardowns = app.teardown_appcontext_funcs
+    for index, func in enumerate(teardowns):
+        if getattr(func, "__func__", None) is type(db)._teardown_session:
+            teardowns[index] = _remove_session_if_used
+
+
+def _remove_session_if_used(exc: BaseException | None) -> None:
+    if db.session.registry.has():
+        db.session.remove()
 
 
 def _init_optional_parts(app: KeelFlask) -> None:

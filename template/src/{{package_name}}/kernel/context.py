@@ -20,14 +20,17 @@ Example::
 from __future__ import annotations
 
 import logging
-import secrets
-from collections.abc import Callable, Iterator, Mapping, MutableMapping
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from collections.abc import Callable, Mapping, MutableMapping
+from contextlib import AbstractContextManager
 from contextvars import ContextVar
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
+from os import urandom
+from types import TracebackType
 from typing import Any, Literal
 
-from flask import Flask, current_app, has_app_context
+from flask import Flask
+from flask.ctx import AppContext
+from flask.globals import _cv_app
 from sqlalchemy.orm import Session
 
 from .actors import ANONYMOUS, Actor
@@ -102,6 +105,11 @@ class ExecutionContext:
         """The unit of work's database session (Flask-SQLAlchemy's, for this app context)."""
         return self._work.get_session()
 
+    @property
+    def has_session(self) -> bool:
+        """Whether this unit of work has made its session yet (reading `session` makes it)."""
+        return self._work.session is not None
+
     def rollback(self) -> None:
         """Discard this unit of work without raising (the block then commits nothing).
 
@@ -119,12 +127,29 @@ class ExecutionContext:
         self._work.on_commit.append(callback)
 
     def evolve(self, **changes: Any) -> ExecutionContext:
-        """A copy with some fields changed (same session and unit of work)."""
-        return replace(self, **changes)
+        """A copy with some fields changed (same session and unit of work).
+
+        Spelled out instead of `dataclasses.replace`, which inspects the fields on
+        every call: authentication evolves the context on every authenticated request.
+        """
+        fields: dict[str, Any] = {
+            "actor": self.actor,
+            "request_id": self.request_id,
+            "origin": self.origin,
+            "clock": self.clock,
+            "settings": self.settings,
+            "_work": self._work,
+        }
+        unknown = changes.keys() - fields.keys()
+        if unknown:
+            raise TypeError(f"ExecutionContext has no field(s) {sorted(unknown)}.")
+        fields.update(changes)
+        return ExecutionContext(**fields)
 
 
 def new_request_id() -> str:
-    return secrets.token_hex(16)
+    """32 random hex digits (`os.urandom` directly: what `secrets.token_hex` does)."""
+    return urandom(16).hex()
 
 
 def current_context() -> ExecutionContext:
@@ -147,14 +172,25 @@ def peek_context() -> ExecutionContext | None:
     return _current.get()
 
 
-@contextmanager
-def rebind(ctx: ExecutionContext) -> Iterator[ExecutionContext]:
+def rebind(ctx: ExecutionContext) -> AbstractContextManager[ExecutionContext]:
     """Make `ctx` (usually `current.evolve(actor=...)`) current for the block."""
-    token = _current.set(ctx)
-    try:
-        yield ctx
-    finally:
-        _current.reset(token)
+    return _Rebind(ctx)
+
+
+class _Rebind:
+    """What `rebind()` returns; a class, as it runs on every authenticated request."""
+
+    __slots__ = ("_ctx", "_token")
+
+    def __init__(self, ctx: ExecutionContext) -> None:
+        self._ctx = ctx
+
+    def __enter__(self) -> ExecutionContext:
+        self._token = _current.set(self._ctx)
+        return self._ctx
+
+    def __exit__(self, *exc_info: object) -> None:
+        _current.reset(self._token)
 
 
 _LOGGER = logging.getLogger("keel")
@@ -164,13 +200,6 @@ def settings_of(app: Flask) -> KernelSettings:
     return app.extensions["keel"].settings  # type: ignore[no-any-return]
 
 
-def _app_context(app: Flask) -> AbstractContextManager[Any]:
-    if has_app_context() and current_app._get_current_object() is app:  # type: ignore[attr-defined]
-        return nullcontext()
-    return app.app_context()
-
-
-@contextmanager
 def open_context(
     app: Flask,
     *,
@@ -178,36 +207,92 @@ def open_context(
     actor: Actor = ANONYMOUS,
     request_id: str | None = None,
     clock: Clock = SYSTEM_CLOCK,
-) -> Iterator[ExecutionContext]:
+) -> AbstractContextManager[ExecutionContext]:
     """Open the execution context and its transaction around a unit of work.
 
     Commits when the block succeeds, rolls back when it raises (and re-raises). A block
-    that wants to discard its work without raising calls `ctx.session.rollback()`.
+    that wants to discard its work without raising calls `ctx.rollback()`. Pushes the
+    app context unless `app`'s is already current (a request, a test fixture).
     """
-    with _app_context(app):
-        rid = request_id or new_request_id()
-        work = _UnitOfWork()
+    return _ContextBlock(app, origin, actor, request_id, clock)
+
+
+class _ContextBlock:
+    """What `open_context()` returns: a plain class, since it runs on every request.
+
+    A `@contextmanager` generator would say the same in fewer lines, at several
+    times the cost per use.
+    """
+
+    __slots__ = (
+        "_actor",
+        "_app",
+        "_app_ctx",
+        "_clock",
+        "_origin",
+        "_request_id",
+        "_token",
+        "_work",
+    )
+
+    def __init__(
+        self, app: Flask, origin: Origin, actor: Actor, request_id: str | None, clock: Clock
+    ) -> None:
+        self._app = app
+        self._origin: Origin = origin
+        self._actor = actor
+        self._request_id = request_id
+        self._clock = clock
+        self._app_ctx: AppContext | None = None
+
+    def __enter__(self) -> ExecutionContext:
+        app = self._app
+        self._work = work = _UnitOfWork()
         ctx = ExecutionContext(
-            actor=actor,
-            request_id=rid,
-            origin=origin,
-            clock=clock,
+            actor=self._actor,
+            request_id=self._request_id or new_request_id(),
+            origin=self._origin,
+            clock=self._clock,
             settings=settings_of(app),
             _work=work,
         )
-        token = _current.set(ctx)
+        current = _cv_app.get(None)
+        if current is None or current.app is not app:
+            self._app_ctx = app.app_context()
+            self._app_ctx.push()
+        self._token = _current.set(ctx)
+        return ctx
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        work = self._work
         try:
-            yield ctx
-            work.commit()
-        except BaseException:
-            work.rollback()
+            try:
+                if exc is not None:
+                    work.rollback()
+                else:
+                    try:
+                        work.commit()
+                    except BaseException:
+                        work.rollback()
+                        raise
+            finally:
+                _current.reset(self._token)
+                if work.session is not None:
+                    db.session.remove()
+            if exc is None:
+                for callback in work.on_commit:
+                    callback()
+        except BaseException as error:
+            if self._app_ctx is not None:
+                self._app_ctx.pop(error)
             raise
-        finally:
-            _current.reset(token)
-            if work.session is not None:
-                db.session.remove()
-        for callback in work.on_commit:
-            callback()
+        if self._app_ctx is not None:
+            self._app_ctx.pop(exc)
 
 
 def context_fields() -> Mapping[str, str]:

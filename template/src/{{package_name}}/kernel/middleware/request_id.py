@@ -24,10 +24,16 @@ HEADER = "X-Request-ID"
 _WELL_FORMED = re.compile(r"[A-Za-z0-9._:\-]{8,128}")
 
 
+#: The WSGI environ key of `HEADER`: read directly, werkzeug's header lookup says the same.
+_ENVIRON_KEY = "HTTP_X_REQUEST_ID"
+
+
 def request_id(handler: Handler, app: Flask) -> Handler:
+    well_formed = _WELL_FORMED.fullmatch
+
     def layer(request: Request) -> Response:
-        incoming = request.headers.get(HEADER, "")
-        rid = incoming if _WELL_FORMED.fullmatch(incoming) else new_request_id()
+        incoming = request.environ.get(_ENVIRON_KEY)
+        rid = incoming if incoming and well_formed(incoming) else new_request_id()
         request.request_id = rid
         request.response_headers[HEADER] = rid
         return handler(request)

@@ -6,7 +6,8 @@ says whether the family is revoked. `actor_for_claims` is `settings.TOKEN_ACTOR_
 the authentication middleware calls it on every request with verified claims.
 
 Revocation lives in the database by default: one primary-key query per authenticated
-request checks the family and the user and loads the actor. With
+request checks the family and the user and loads the actor, on a per-thread autocommit
+connection (see `_fetch_actor_row`), so it reads the latest committed revocation. With
 `TOKEN_REVOCATION_REDIS_URL` set, revocations are also written to Redis and the
 per-request check is one Redis round trip instead; the actor then comes from the
 token's claims (roles may lag a role change by up to one access-token lifetime).
@@ -15,9 +16,12 @@ Redis unreachable during that check: 503, never a pass (fails closed).
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
+import os
 import secrets
+import threading
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -26,18 +30,21 @@ from typing import TYPE_CHECKING, Any, cast
 import sqlalchemy as sa
 from flask import current_app
 from flask_jwt_extended import create_access_token, create_refresh_token
-from sqlalchemy.engine import CursorResult
+from sqlalchemy.engine import CursorResult, Dialect, Engine
+from sqlalchemy.pool import PoolProxiedConnection
 from werkzeug.exceptions import ServiceUnavailable
 
 from ...kernel.actors import Actor
 from ...kernel.auth import AuthState, InvalidToken, auth_state
 from ...kernel.context import ExecutionContext
+from ...kernel.database import db
 from ...kernel.ratelimit import redis_options
 from ...kernel.settings import KernelSettings
 from .models import TokenFamily, User
 
 if TYPE_CHECKING:
     from redis import Redis
+    from sqlalchemy.engine.interfaces import DBAPIConnection
 
 _log = logging.getLogger("keel.auth")
 
@@ -207,35 +214,130 @@ def actor_for_claims(ctx: ExecutionContext, claims: Mapping[str, Any]) -> Actor 
     return Actor.user(int(found_id), str(email), frozenset(str(roles).split()))
 
 
+def _fetch_actor_row(ctx: ExecutionContext, family: str, user_id: int) -> tuple[Any, ...] | None:
+    """Run `_ACTOR_QUERY` (family not revoked, user active) for one verified token.
+
+    This runs on every authenticated request, before the view, so it does not open the
+    request's ORM session and transaction (a session, a pool checkout, BEGIN and COMMIT
+    cost ten times the query): it runs on a connection of its own per thread, in
+    autocommit mode, so it reads the latest committed revocations. The request's
+    session is used instead when it is already open, or when sessions are bound to one
+    connection (the test suite's rolled-back transaction, whose rows no other
+    connection can see).
+    """
+    if ctx.has_session or db.session.session_factory.kw.get("bind") is not None:
+        connection = ctx.session.connection()
+        sql, order = _compiled(connection.dialect)
+        return _execute(connection.connection.dbapi_connection, sql, order, family, user_id)
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    reader: _RevocationReader | None = app.extensions.get(_READER)
+    if reader is None:  # first check in this app; setdefault: two threads may race here
+        reader = app.extensions.setdefault(_READER, _RevocationReader(db.engine))
+    return reader.fetch(family, user_id)
+
+
+_READER = "keel.accounts.revocation_reader"
+
 #: `_ACTOR_QUERY` compiled once per dialect: (SQL text, bind names in positional order).
 _COMPILED: dict[str, tuple[str, tuple[str, ...] | None]] = {}
 
 
-def _fetch_actor_row(ctx: ExecutionContext, family: str, user_id: int) -> tuple[Any, ...] | None:
-    """Run `_ACTOR_QUERY` on the request's own connection, straight through the driver.
-
-    This runs on every authenticated request, so it skips SQLAlchemy's per-statement
-    execution machinery (which costs several times the query itself): the SQL is
-    SQLAlchemy's own compilation of `_ACTOR_QUERY` for this dialect, made once, and it
-    runs in the request's transaction like any other query of the request.
-    """
-    connection = ctx.session.connection()
-    dialect = connection.dialect
+def _compiled(dialect: Dialect) -> tuple[str, tuple[str, ...] | None]:
+    """SQLAlchemy's own compilation of `_ACTOR_QUERY` for `dialect`, made once."""
     entry = _COMPILED.get(dialect.name)
     if entry is None:
         compiled = _ACTOR_QUERY.compile(dialect=dialect)
         order = tuple(compiled.positiontup or ()) if compiled.positional else None
         entry = _COMPILED[dialect.name] = (compiled.string, order)
-    sql, order = entry
-    values: dict[str, Any] = {"family": family, "user_id": user_id}
-    params = tuple(values[name] for name in order) if order is not None else values
-    cursor = connection.connection.cursor()
+    return entry
+
+
+def _params(order: tuple[str, ...] | None, family: str, user_id: int) -> Any:
+    if order is None:  # a named paramstyle
+        return {"family": family, "user_id": user_id}
+    return [family if name == "family" else user_id for name in order]
+
+
+def _execute(
+    dbapi_connection: Any, sql: str, order: tuple[str, ...] | None, family: str, user_id: int
+) -> tuple[Any, ...] | None:
+    """The compiled query, straight through the driver (no per-statement machinery)."""
+    cursor = dbapi_connection.cursor()
     try:
-        cursor.execute(sql, params)
+        cursor.execute(sql, _params(order, family, user_id))
         row = cursor.fetchone()
     finally:
         cursor.close()
     return tuple(row) if row is not None else None
+
+
+class _RevocationReader:
+    """One autocommit connection (and cursor) per thread for the per-request check.
+
+    Connections are made by the engine (its connect events run: SQLite's pragmas), then
+    detached from its pool, so they never hold a pool slot other requests wait for;
+    each thread of each process adds one connection to the database. A connection
+    that fails is closed and replaced once, then the error propagates (a 500: the
+    token is not accepted). A process forked after a check does not reuse its
+    parent's connection.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+        self._sql, self._order = _compiled(engine.dialect)
+        self._error: type[Exception] = engine.dialect.loaded_dbapi.Error
+        self._local = threading.local()
+
+    def fetch(self, family: str, user_id: int) -> tuple[Any, ...] | None:
+        params = _params(self._order, family, user_id)
+        try:
+            return self._fetch(params)
+        except self._error:
+            self._discard()
+        return self._fetch(params)
+
+    def _fetch(self, params: Any) -> tuple[Any, ...] | None:
+        local = self._local
+        if getattr(local, "generation", -1) != _fork_generation:
+            self._connect()
+        cursor = local.cursor
+        cursor.execute(self._sql, params)
+        row = cursor.fetchone()
+        return tuple(row) if row is not None else None
+
+    def _connect(self) -> None:
+        local = self._local
+        if getattr(local, "connection", None) is not None:
+            _INHERITED.append(local.connection)  # the parent's: never closed from here
+        connection = self._engine.raw_connection()
+        connection.detach()  # closing it now closes it; it never returns to the pool
+        dbapi_connection = cast("DBAPIConnection", connection.dbapi_connection)  # just made
+        self._engine.dialect.set_isolation_level(dbapi_connection, "AUTOCOMMIT")
+        local.connection, local.cursor = connection, dbapi_connection.cursor()
+        local.generation = _fork_generation
+
+    def _discard(self) -> None:
+        local = self._local
+        connection: PoolProxiedConnection | None = getattr(local, "connection", None)
+        local.connection = local.cursor = None
+        local.generation = -1
+        if connection is not None:
+            with contextlib.suppress(self._error):
+                connection.close()
+
+
+#: Connections a forked child inherited; kept referenced so their sockets stay untouched.
+_INHERITED: list[Any] = []
+#: Bumped in a forked child, so every reader there makes its own connections.
+_fork_generation = 0
+
+
+def _after_fork_in_child() -> None:
+    global _fork_generation
+    _fork_generation += 1
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def _actor_from_redis(
