@@ -25,6 +25,12 @@ REFUSED = [
     pytest.param(
         {"project_name": "   "}, "project_name", "give the service a name", id="blank-name"
     ),
+    pytest.param(
+        {"project_name": 'The "Best" Service'}, "project_name", "double quotes", id="quoted-name"
+    ),
+    pytest.param(
+        {"description": "C:\\path"}, "description", "backslashes", id="backslash-description"
+    ),
 ]
 
 
