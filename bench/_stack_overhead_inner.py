@@ -167,7 +167,10 @@ def main(package: str) -> None:
     )
     print(f"  public route                            {public_route:>8.1f} us/request")
     print(f"  IsAuthenticated() & HasRole('admin')    {guarded:>8.1f} us/request")
-    print(f"  the difference per full request (within the noise of a few us): {guarded - public_route:+.1f} us")
+    print(
+        f"  the difference per full request (within the noise of a few us): "
+        f"{guarded - public_route:+.1f} us"
+    )
     alone = {name: statistics.median(r[name] for r in check_rounds) for name in check_rounds[0]}
     print(f"The authorization layer alone (no view after it), median of {ROUNDS} rounds:")
     print(f"  public route                            {alone['layer, public']:>8.2f} us/call")
