@@ -62,8 +62,9 @@ demo: install  ## Render presets/standard.yml into ./demo and serve it on http:/
 	@echo
 	$(MAKE) -C demo dev UV=$(UV)
 
-bench: install  ## Print the middleware stack's per-request cost against a bare Flask view
+bench: install  ## Print the middleware stack's and authentication's per-request costs, side by side
 	$(UV) run --no-sync python bench/stack_overhead.py
+	$(UV) run --no-sync python bench/auth_overhead.py
 
 lock:  $(UV)  ## Refresh uv.lock after editing pyproject.toml
 	$(UV) lock
