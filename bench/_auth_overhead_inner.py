@@ -24,12 +24,11 @@ import os
 import statistics
 import sys
 import tempfile
-import textwrap
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from _timing import call_cost
+from _timing import call_cost, write_views_module
 
 #: Many short rounds: a median of more rounds shrugs off the other jobs on the machine.
 ROUNDS = 15
@@ -102,17 +101,8 @@ PACKAGE = ""
 def main(package: str) -> None:
     global PACKAGE
     PACKAGE = package
-    tmp = Path(tempfile.mkdtemp())
-    (tmp / "bench_auth_views").mkdir()
-    (tmp / "bench_auth_views" / "__init__.py").write_text("")
-    (tmp / "bench_auth_views" / "module.py").write_text(
-        f"from {package}.kernel.modules import Module\n\n"
-        'module = Module(name="bench", blueprints=(".views:blp",))\n'
-    )
-    (tmp / "bench_auth_views" / "views.py").write_text(
-        textwrap.dedent(BENCH_MODULE).format(package=package)
-    )
-    sys.path.insert(0, str(tmp))
+    tmp = Path(tempfile.mkdtemp())  # the databases
+    write_views_module(package, "bench_auth_views", BENCH_MODULE)
     sys.modules["_auth_overhead_inner"] = sys.modules[__name__]
 
     kernel = importlib.import_module(f"{package}.kernel")

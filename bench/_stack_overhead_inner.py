@@ -17,13 +17,11 @@ import io
 import statistics
 import sys
 import tempfile
-import textwrap
 import timeit
-from pathlib import Path
 from typing import Any
 
 import flask
-from _timing import call_cost
+from _timing import call_cost, write_views_module
 from flask import Flask, jsonify
 
 #: Many short rounds: a median of more rounds shrugs off the other jobs on the machine.
@@ -56,18 +54,7 @@ def admins_only():
 
 def bench_module(package: str) -> str:
     """Write a module with the two permission routes; returns its name."""
-    folder = Path(tempfile.mkdtemp())
-    (folder / "bench_permission_views").mkdir()
-    (folder / "bench_permission_views" / "__init__.py").write_text("")
-    (folder / "bench_permission_views" / "module.py").write_text(
-        f"from {package}.kernel.modules import Module\n\n"
-        'module = Module(name="bench", blueprints=(".views:blp",))\n'
-    )
-    (folder / "bench_permission_views" / "views.py").write_text(
-        textwrap.dedent(PERMISSION_VIEWS).format(package=package)
-    )
-    sys.path.insert(0, str(folder))
-    return "bench_permission_views"
+    return write_views_module(package, "bench_permission_views", PERMISSION_VIEWS)
 
 
 def main(package: str) -> None:

@@ -1,12 +1,35 @@
-"""Shared by the measuring scripts: the per-call cost of a WSGI app, in microseconds."""
+"""Shared by the measuring scripts: a throwaway views module, and the per-call cost of a WSGI
+app in microseconds."""
 
 from __future__ import annotations
 
+import sys
+import tempfile
+import textwrap
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from werkzeug.test import EnvironBuilder
+
+
+def write_views_module(package: str, name: str, views_source: str) -> str:
+    """Write an installable Keel module `name` whose views.py is `views_source`.
+
+    `views_source` is formatted with `package`; the module's folder goes on sys.path.
+    Returns `name`, for INSTALLED_MODULES.
+    """
+    folder = Path(tempfile.mkdtemp())
+    (folder / name).mkdir()
+    (folder / name / "__init__.py").write_text("")
+    (folder / name / "module.py").write_text(
+        f"from {package}.kernel.modules import Module\n\n"
+        'module = Module(name="bench", blueprints=(".views:blp",))\n'
+    )
+    (folder / name / "views.py").write_text(textwrap.dedent(views_source).format(package=package))
+    sys.path.insert(0, str(folder))
+    return name
 
 
 def call_cost(
