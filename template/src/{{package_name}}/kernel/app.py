@@ -19,7 +19,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Callable
 from types import FunctionType
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from flask import Flask, Response
 from flask import Request as _FlaskRequest
@@ -33,10 +33,14 @@ from flask.signals import (
 )
 from flask.typing import ResponseReturnValue
 from itsdangerous import URLSafeTimedSerializer
+from werkzeug.datastructures import Headers
 from werkzeug.exceptions import HTTPException
 
 from .middleware.stack import Handler
 from .request import Request
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import WSGIEnvironment
 
 _UNSET: Any = object()
 #: The code flag `inspect.iscoroutinefunction` looks for (`async def`).
@@ -71,8 +75,29 @@ class _KeelSessionInterface(SecureCookieSessionInterface):
             super().save_session(app, session, response)
 
 
+class KeelResponse(Response):
+    """Flask's response; the headers the middleware queued are added as it is sent.
+
+    Added to the copy werkzeug makes for the WSGI server (`get_wsgi_headers`), not to
+    `response.headers`: a header the response has by then (set by the view or an
+    allowed after-request hook) wins, and the queued values, the kernel's constants
+    and a validated request id, skip werkzeug's per-header validation, a measurable
+    cost on every request.
+    """
+
+    #: Set at the stack's edge: the headers the layers queued for this response.
+    queued_headers: dict[str, str] | None = None
+
+    def get_wsgi_headers(self, environ: WSGIEnvironment) -> Headers:
+        headers = super().get_wsgi_headers(environ)
+        if self.queued_headers:
+            _add_missing_headers(headers, self.queued_headers)
+        return headers
+
+
 class KeelFlask(Flask):
     request_class = Request
+    response_class = KeelResponse
 
     #: The composed middleware stack; set by `create_app()` once modules are loaded.
     keel_handler: Handler | None = None
@@ -94,7 +119,10 @@ class KeelFlask(Flask):
         except Exception as exc:  # noqa: BLE001 - the edge: every error becomes a response
             response = self.make_response(self.handle_user_exception(exc))
         if req.response_headers:
-            _add_missing_headers(response, req.response_headers)
+            if isinstance(response, KeelResponse):
+                response.queued_headers = req.response_headers
+            else:  # a plain werkzeug/Flask response (`problem()`, a view's own class)
+                _add_missing_headers(response.headers, req.response_headers)
         return response
 
     def ensure_sync(self, func: Callable[..., Any]) -> Callable[..., Any]:
@@ -180,17 +208,16 @@ class KeelFlask(Flask):
             appcontext_tearing_down.send(self, _async_wrapper=self.ensure_sync, exc=exc)
 
 
-def _add_missing_headers(response: Response, queued: dict[str, str]) -> None:
-    """Add the headers the layers queued, unless the response set its own.
+def _add_missing_headers(headers: Headers, queued: dict[str, str]) -> None:
+    """Add the headers the layers queued, unless `headers` has its own.
 
     A view that needs another Content-Security-Policy (the API docs page) sets it and
     keeps it. The values are the kernel's own constants and a validated request id, so
-    they are appended without werkzeug's per-header validation (a measurable cost on
-    every request). The same few sets of names are queued on every request, so their
-    lower-cased forms are remembered: the usual case (no clash) is one set operation
-    and one list extension.
+    they are appended without werkzeug's per-header validation. The same few sets of
+    names are queued on every request, so their lower-cased forms are remembered: the
+    usual case (no clash) is one set operation and one list extension.
     """
-    items: list[tuple[str, str]] = response.headers._list
+    items: list[tuple[str, str]] = headers._list
     present = {name.lower() for name, _ in items}
     names = tuple(queued)
     lowered = _LOWERED.get(names)

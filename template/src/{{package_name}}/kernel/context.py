@@ -23,7 +23,6 @@ import logging
 from collections.abc import Callable, Mapping, MutableMapping
 from contextlib import AbstractContextManager
 from contextvars import ContextVar
-from dataclasses import dataclass, field
 from os import urandom
 from types import TracebackType
 from typing import Any, Literal
@@ -57,43 +56,60 @@ class ContextLogger(logging.LoggerAdapter[logging.Logger]):
         return msg, kwargs
 
 
-@dataclass(slots=True)
-class _UnitOfWork:
-    """The mutable part shared by a context and its rebound copies.
+class ExecutionContext:
+    """Everything a unit of work needs, passed explicitly. Read-only: `evolve()` a copy.
 
-    The session is created on first use: a request that never touches the database
-    (a health probe, a cached answer) pays nothing for it.
+    A slotted class with read-only properties rather than a frozen dataclass: one is
+    built for every request, and a frozen dataclass's `__init__` costs several times as
+    much (each field goes through `object.__setattr__`).
     """
 
-    session: Session | None = None
-    on_commit: list[Callable[[], None]] = field(default_factory=list)
+    __slots__ = ("_actor", "_clock", "_origin", "_request_id", "_settings", "_work")
 
-    def get_session(self) -> Session:
-        if self.session is None:
-            self.session = db.session()
-        return self.session
+    def __init__(
+        self,
+        actor: Actor,
+        request_id: str,
+        origin: Origin,
+        clock: Clock,
+        settings: KernelSettings,
+        work: _UnitOfWork,
+    ) -> None:
+        self._actor = actor
+        self._request_id = request_id
+        self._origin: Origin = origin
+        self._clock = clock
+        self._settings = settings
+        self._work = work
 
-    def commit(self) -> None:
-        if self.session is not None and self.session.in_transaction():
-            self.session.commit()
+    @property
+    def actor(self) -> Actor:
+        """Who acts: a user, the system, or anonymous."""
+        return self._actor
 
-    def rollback(self) -> None:
-        """Discard the work: roll back, and drop what was waiting for a commit."""
-        self.on_commit.clear()
-        if self.session is not None:
-            self.session.rollback()
+    @property
+    def request_id(self) -> str:
+        """The id that ties together the request, its log lines and the tasks it enqueues."""
+        return self._request_id
 
+    @property
+    def origin(self) -> Origin:
+        """The entry point: "http", "task", "cli" or "test"."""
+        return self._origin
 
-@dataclass(frozen=True, slots=True)
-class ExecutionContext:
-    """Everything a unit of work needs, passed explicitly."""
+    @property
+    def clock(self) -> Clock:
+        return self._clock
 
-    actor: Actor
-    request_id: str
-    origin: Origin
-    clock: Clock
-    settings: KernelSettings
-    _work: _UnitOfWork = field(repr=False, compare=False)
+    @property
+    def settings(self) -> KernelSettings:
+        return self._settings
+
+    def __repr__(self) -> str:
+        return (
+            f"ExecutionContext(actor={self._actor!r}, request_id={self._request_id!r}, "
+            f"origin={self._origin!r})"
+        )
 
     @property
     def logger(self) -> ContextLogger:
@@ -126,25 +142,23 @@ class ExecutionContext:
         """
         self._work.on_commit.append(callback)
 
-    def evolve(self, **changes: Any) -> ExecutionContext:
-        """A copy with some fields changed (same session and unit of work).
-
-        Spelled out instead of `dataclasses.replace`, which inspects the fields on
-        every call: authentication evolves the context on every authenticated request.
-        """
-        fields: dict[str, Any] = {
-            "actor": self.actor,
-            "request_id": self.request_id,
-            "origin": self.origin,
-            "clock": self.clock,
-            "settings": self.settings,
-            "_work": self._work,
-        }
-        unknown = changes.keys() - fields.keys()
-        if unknown:
-            raise TypeError(f"ExecutionContext has no field(s) {sorted(unknown)}.")
-        fields.update(changes)
-        return ExecutionContext(**fields)
+    def evolve(
+        self,
+        *,
+        actor: Actor | None = None,
+        request_id: str | None = None,
+        origin: Origin | None = None,
+        clock: Clock | None = None,
+    ) -> ExecutionContext:
+        """A copy with the given fields changed, sharing this one's session and unit of work."""
+        return ExecutionContext(
+            self._actor if actor is None else actor,
+            self._request_id if request_id is None else request_id,
+            self._origin if origin is None else origin,
+            self._clock if clock is None else clock,
+            self._settings,
+            self._work,
+        )
 
 
 def new_request_id() -> str:
@@ -196,10 +210,6 @@ class _Rebind:
 _LOGGER = logging.getLogger("keel")
 
 
-def settings_of(app: Flask) -> KernelSettings:
-    return app.extensions["keel"].settings  # type: ignore[no-any-return]
-
-
 def open_context(
     app: Flask,
     *,
@@ -214,14 +224,17 @@ def open_context(
     that wants to discard its work without raising calls `ctx.rollback()`. Pushes the
     app context unless `app`'s is already current (a request, a test fixture).
     """
-    return _ContextBlock(app, origin, actor, request_id, clock)
+    return _UnitOfWork(app, origin, actor, request_id, clock)
 
 
-class _ContextBlock:
-    """What `open_context()` returns: a plain class, since it runs on every request.
+class _UnitOfWork:
+    """What `open_context()` returns, and the mutable part its contexts share.
 
-    A `@contextmanager` generator would say the same in fewer lines, at several
-    times the cost per use.
+    As a context manager it opens the context and ends the unit of work; as the
+    context's `_work` (shared with rebound copies) it holds the session, made on first
+    use (a request that never touches the database pays nothing for it), and the
+    `on_commit` callbacks. A plain class rather than a `@contextmanager` generator and
+    a dataclass: it runs on every request, and this costs several times less.
     """
 
     __slots__ = (
@@ -232,7 +245,8 @@ class _ContextBlock:
         "_origin",
         "_request_id",
         "_token",
-        "_work",
+        "on_commit",
+        "session",
     )
 
     def __init__(
@@ -244,17 +258,33 @@ class _ContextBlock:
         self._request_id = request_id
         self._clock = clock
         self._app_ctx: AppContext | None = None
+        self.session: Session | None = None
+        self.on_commit: list[Callable[[], None]] = []
+
+    def get_session(self) -> Session:
+        if self.session is None:
+            self.session = db.session()
+        return self.session
+
+    def commit(self) -> None:
+        if self.session is not None and self.session.in_transaction():
+            self.session.commit()
+
+    def rollback(self) -> None:
+        """Discard the work: roll back, and drop what was waiting for a commit."""
+        self.on_commit.clear()
+        if self.session is not None:
+            self.session.rollback()
 
     def __enter__(self) -> ExecutionContext:
         app = self._app
-        self._work = work = _UnitOfWork()
         ctx = ExecutionContext(
-            actor=self._actor,
-            request_id=self._request_id or new_request_id(),
-            origin=self._origin,
-            clock=self._clock,
-            settings=settings_of(app),
-            _work=work,
+            self._actor,
+            self._request_id or new_request_id(),
+            self._origin,
+            self._clock,
+            app.extensions["keel"].settings,
+            self,
         )
         current = _cv_app.get(None)
         if current is None or current.app is not app:
@@ -269,23 +299,29 @@ class _ContextBlock:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
-        work = self._work
+        if exc is None and self.session is None and self._app_ctx is None:
+            # Nothing was read or written (a probe, an answer from memory): no
+            # transaction to end, no session to remove, no app context to pop.
+            _current.reset(self._token)
+            for callback in self.on_commit:
+                callback()
+            return
         try:
             try:
                 if exc is not None:
-                    work.rollback()
+                    self.rollback()
                 else:
                     try:
-                        work.commit()
+                        self.commit()
                     except BaseException:
-                        work.rollback()
+                        self.rollback()
                         raise
             finally:
                 _current.reset(self._token)
-                if work.session is not None:
+                if self.session is not None:
                     db.session.remove()
             if exc is None:
-                for callback in work.on_commit:
+                for callback in self.on_commit:
                     callback()
         except BaseException as error:
             if self._app_ctx is not None:

@@ -5,16 +5,26 @@ request or task carries its request id and actor, whichever logger wrote it.
 
 The access log writes one line per request, so it has a direct path: when the record
 would only reach Keel's own JSON handler unchanged (the default configuration), the
-line is serialized and written straight away, skipping the LogRecord, the filter and
-the formatter, with the same fields and format. Any other configuration (another
-handler or filter, the text format, pytest's `caplog`) gets a real LogRecord.
+request hands over a tuple and the line is rendered, serialized and written later, in
+a batch, by a background thread (`ACCESS_LOG_FLUSH_MS` apart at most; nginx's
+`access_log ... buffer= flush=`), with the same fields and format a LogRecord would
+give. Batches are written in order, flushed at exit and before a fork, and a request
+writes the batch itself when the writer falls behind, so memory stays bounded. Any
+other configuration (another handler or filter, the text format, pytest's `caplog`)
+gets a real LogRecord, at once.
 """
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import logging
+import os
 import sys
+import threading
 import time
+from collections import deque
+from collections.abc import Callable
 from typing import Any
 
 import orjson
@@ -39,22 +49,25 @@ class ContextFilter(logging.Filter):
 class JsonFormatter(logging.Formatter):
     """One JSON object per record; cheap enough for an access log line per request."""
 
-    _second = -1
-    _stamp = ""
-    _milli = -1
-    _stamp_milli = ""
+    #: (millisecond, its stamp) and (second, its date): one tuple each, replaced whole,
+    #: so threads formatting at once never pair one value with another's stamp.
+    _last_milli: tuple[int, str] = (-1, "")
+    _last_second: tuple[int, str] = (-1, "")
 
     def timestamp(self, created: float) -> str:
         """ISO 8601 UTC to the millisecond; the date is formatted once per second."""
         milli = int(created * 1000)
-        if milli != self._milli:
-            second, fraction = divmod(milli, 1000)
-            if second != self._second:
-                self._second = second
-                self._stamp = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
-            self._milli = milli
-            self._stamp_milli = f"{self._stamp}.{fraction:03d}Z"
-        return self._stamp_milli
+        cached_milli, stamp = self._last_milli
+        if milli == cached_milli:
+            return stamp
+        second, fraction = divmod(milli, 1000)
+        cached_second, date = self._last_second
+        if second != cached_second:
+            date = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+            self._last_second = (second, date)
+        stamp = f"{date}.{fraction:03d}Z"
+        self._last_milli = (milli, stamp)
+        return stamp
 
     def format(self, record: logging.LogRecord) -> str:
         payload: dict[str, Any] = {
@@ -94,26 +107,114 @@ class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
     def stream(self, value: Any) -> None:
         pass
 
-    def write_direct(self, payload: dict[str, Any]) -> None:
-        """Write `payload` as the line `handle` would write for the same record.
+    def write_later(self, render: Render, entry: tuple[Any, ...]) -> None:
+        """Write the line `render` makes of `entry`, in the next batch or (no batching) now.
 
-        `payload` holds `level`, `logger`, `message` and the record's fields, with
-        `request_id` and `actor` (what the filter would add); `time` is set here. Only
-        for a caller that checked `direct_handler()` first.
+        `entry[0]` is the epoch time the line is stamped with. `render(entry, stamp)`
+        returns the line, as the JSON formatter would write the record (request id and
+        actor included, which the filter would add). Only for a caller that checked
+        `direct_handler()` first.
         """
-        created = time.time()
+        if _LINES.interval > 0:
+            _LINES.append(self, render, entry)
+        else:
+            self.write_rendered([(render, entry)])
+
+    def write_rendered(self, items: list[tuple[Render, tuple[Any, ...]]]) -> None:
+        """Render the lines and write them with one write and one flush."""
+        timestamp = self.formatter.timestamp  # type: ignore[union-attr]
+        lines = []
+        for render, entry in items:
+            try:
+                lines.append(render(entry, timestamp(entry[0])))
+            except Exception:  # noqa: BLE001 - one bad line, not the batch
+                self.handleError(logging.makeLogRecord({"msg": f"unrenderable line {entry!r}"}))
+        if not lines:
+            return
         try:
-            payload["time"] = self.formatter.timestamp(created)  # type: ignore[union-attr]
-            line = orjson.dumps(payload, default=str, option=orjson.OPT_APPEND_NEWLINE)
+            text = b"".join(lines).decode()
             with self.lock:  # type: ignore[union-attr]
                 stream = sys.stderr
-                stream.write(line.decode())
+                stream.write(text)
                 stream.flush()
         except RecursionError:
             raise
         except Exception:  # noqa: BLE001 - logging never breaks the request
-            fields = {"name": payload.get("logger"), "msg": payload.get("message")}
-            self.handleError(logging.makeLogRecord({**payload, **fields, "created": created}))
+            self.handleError(logging.makeLogRecord({"msg": f"{len(lines)} lines lost"}))
+
+
+#: Makes one JSON line (bytes, newline included) of what a request handed over and
+#: the line's timestamp text (see `write_later`).
+Render = Callable[[tuple[Any, ...], str], bytes]
+
+
+class _DeferredLines:
+    """The lines handed to `write_later`, written in order by one background thread.
+
+    A request appends a tuple (a deque append is atomic); the writer wakes every
+    `interval` seconds and renders, serializes and writes everything pending in one
+    write. One writer per process: it is started on first use, so a forked worker
+    starts its own, and the parent's pending lines are written before the fork.
+    """
+
+    #: A request that finds this many lines pending writes them itself (backpressure).
+    MAX_PENDING = 4096
+
+    def __init__(self) -> None:
+        self.interval = 0.0
+        self._pending: deque[tuple[_StderrHandler, Render, tuple[Any, ...]]] = deque()
+        self._drain = threading.Lock()  # one writer at a time keeps the lines in order
+        self._start = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def append(self, handler: _StderrHandler, render: Render, entry: tuple[Any, ...]) -> None:
+        self._pending.append((handler, render, entry))
+        if self._thread is None:
+            self._start_writer()
+        if len(self._pending) >= self.MAX_PENDING:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write every pending line now (the writer's loop, exit, fork, tests)."""
+        pending = self._pending
+        with self._drain:
+            while pending:
+                handler = pending[0][0]
+                items = []
+                while pending and pending[0][0] is handler:
+                    _, render, entry = pending.popleft()
+                    items.append((render, entry))
+                handler.write_rendered(items)
+
+    def _start_writer(self) -> None:
+        with self._start:
+            if self._thread is None:
+                self._thread = threading.Thread(
+                    target=self._run, name="keel-access-log", daemon=True
+                )
+                self._thread.start()
+
+    def _run(self) -> None:
+        while True:
+            time.sleep(self.interval or 0.2)
+            with contextlib.suppress(Exception):  # the writer outlives a failed batch
+                self.flush()
+
+    def _after_fork_in_child(self) -> None:
+        self._pending.clear()  # written by the parent before the fork
+        self._drain = threading.Lock()
+        self._start = threading.Lock()
+        self._thread = None
+
+
+_LINES = _DeferredLines()
+atexit.register(_LINES.flush)
+os.register_at_fork(before=_LINES.flush, after_in_child=_LINES._after_fork_in_child)
+
+
+def flush_logs() -> None:
+    """Write the access-log lines still waiting for their batch (tests, shutdown hooks)."""
+    _LINES.flush()
 
 
 _DEFAULT_RECORD_FACTORY = logging.getLogRecordFactory()
@@ -153,6 +254,7 @@ def direct_handler(logger: logging.Logger, levelno: int) -> _StderrHandler | Non
 def configure_logging(settings: KernelSettings) -> None:
     """Install one stderr handler on the root logger; idempotent across app instances."""
     root = logging.getLogger()
+    flush_logs()  # lines still waiting go out through the handler they were given to
     for handler in list(root.handlers):
         if getattr(handler, _MARK, False):
             root.removeHandler(handler)
@@ -162,3 +264,4 @@ def configure_logging(settings: KernelSettings) -> None:
     handler.setFormatter(JsonFormatter() if settings.LOG_FORMAT == "json" else TextFormatter())
     root.addHandler(handler)
     root.setLevel(settings.LOG_LEVEL)
+    _LINES.interval = settings.ACCESS_LOG_FLUSH_MS / 1000

@@ -63,6 +63,10 @@ class KernelSettings(BaseSettings):
     LOG_LEVEL: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     #: "json" (one object per line, for log shippers) or "text" (for a terminal).
     LOG_FORMAT: Literal["json", "text"] = "json"
+    #: Access-log lines are written in batches at most this many ms apart, off the
+    #: request path (like nginx's `access_log ... flush=`); 0 writes each line as its
+    #: request ends. Other log lines are always written at once.
+    ACCESS_LOG_FLUSH_MS: int = Field(default=200, ge=0, le=5000)
 
     #: Middleware factories, outermost first (see kernel/middleware). Set in settings.py.
     MIDDLEWARE: tuple[str, ...] = ()

@@ -14,7 +14,7 @@ from flask import Response
 from werkzeug.exceptions import Forbidden
 
 from ..auth import AuthenticationRequired
-from ..permissions import Permission
+from ..permissions import Permission, Public
 from ..request import Request
 from ..route_permissions import route_permissions
 from .stack import Handler
@@ -40,11 +40,12 @@ def authorization(handler: Handler, app: Flask) -> Handler:
             if method == "OPTIONS":
                 return handler(request)
             raise Forbidden("No permission is declared for this operation.")
-        denial = permission.denied_by(request.context)
-        if denial is not None:
-            if not request.actor.is_authenticated:
-                raise AuthenticationRequired(denial.message)
-            raise Forbidden(denial.message)
+        if type(permission) is not Public:  # `@public` allows everyone: nothing to ask
+            denial = permission.denied_by(request.context)
+            if denial is not None:
+                if not request.actor.is_authenticated:
+                    raise AuthenticationRequired(denial.message)
+                raise Forbidden(denial.message)
         request.permission = permission
         return handler(request)
 
