@@ -106,7 +106,7 @@ def create_app(settings: KernelSettings | None = None) -> KeelFlask:
         _ensure_sqlite_folder(settings.DATABASE_URL)
     db.init_app(app)
     _remove_sessions_only_when_used(app)
-    configure_engines(app)
+    configure_engines(app, settings)
     Migrate(app, db, directory="migrations")
     api = KeelApi(app)
     document_kernel(api)

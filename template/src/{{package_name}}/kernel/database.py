@@ -8,7 +8,9 @@
 - `UTCDateTime` stores aware datetimes and gives them back aware, on every database
   (SQLite keeps no offset: without it a value read back is naive).
 - SQLite is put in real transactional mode (the pysqlite driver otherwise defers BEGIN
-  and breaks SAVEPOINTs on Python 3.11), with foreign keys enforced.
+  and breaks SAVEPOINTs on Python 3.11), with foreign keys enforced, and a database
+  file in write-ahead-log mode (`SQLITE_WAL`): readers and the writer no longer block
+  each other, and a read takes no file lock (the per-request token check is one).
 """
 
 from __future__ import annotations
@@ -98,16 +100,18 @@ def engine_options(settings: KernelSettings) -> dict[str, Any]:
     }
 
 
-def configure_engines(app: Flask) -> None:
+def configure_engines(app: Flask, settings: KernelSettings) -> None:
     """Set up the app's engines (only the app's: a Celery broker on SQLite manages its own).
 
     SQLite gets real transactional mode; every engine is disposed when the app goes away.
     """
     with app.app_context():
         engines = list(db.engines.values())
+    wal = settings.SQLITE_WAL
     for engine in engines:
         if engine.dialect.name == "sqlite":
-            sa.event.listen(engine, "connect", _sqlite_on_connect)
+            on_connect = _sqlite_on_connect_wal if wal else _sqlite_on_connect
+            sa.event.listen(engine, "connect", on_connect)
             sa.event.listen(engine, "begin", _sqlite_on_begin)
     # An app that is dropped (tests build many) closes its pooled connections cleanly
     # instead of leaving them to the garbage collector.
@@ -126,6 +130,12 @@ def _sqlite_on_connect(dbapi_connection: Any, connection_record: Any) -> None:
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()
+
+
+def _sqlite_on_connect_wal(dbapi_connection: Any, connection_record: Any) -> None:
+    _sqlite_on_connect(dbapi_connection, connection_record)
+    # Persistent in the file (a no-op once set); an in-memory database answers "memory".
+    dbapi_connection.execute("PRAGMA journal_mode=WAL").close()
 
 
 def _sqlite_on_begin(connection: Connection) -> None:

@@ -58,6 +58,9 @@ class KernelSettings(BaseSettings):
     #: Seconds to wait for a database connection before failing (readiness answers 503).
     DATABASE_CONNECT_TIMEOUT: int = Field(default=5, ge=1, le=60)
     DATABASE_ECHO: bool = False
+    #: Put a SQLite database file in write-ahead-log mode (readers never wait for the
+    #: writer). Turn off only where WAL cannot work: a database on a network filesystem.
+    SQLITE_WAL: bool = True
     #: Largest request body accepted, in bytes (larger bodies get 413).
     MAX_CONTENT_LENGTH: int = Field(default=1024 * 1024, ge=1024)
     LOG_LEVEL: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"

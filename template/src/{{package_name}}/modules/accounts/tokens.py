@@ -23,7 +23,7 @@ import os
 import secrets
 import threading
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, cast
 
@@ -210,6 +210,15 @@ def actor_for_claims(ctx: ExecutionContext, claims: Mapping[str, Any]) -> Actor 
     row = _fetch_actor_row(ctx, family, user_id)
     if row is None:
         return None
+    return _actor_for_row(row)
+
+
+@functools.lru_cache(maxsize=1024)
+def _actor_for_row(row: tuple[Any, ...]) -> Actor:
+    """The actor of a (user id, email, roles) row; actors are immutable, so shared.
+
+    The row is the whole key: a changed email or role set is another row, another actor.
+    """
     found_id, email, roles = row
     return Actor.user(int(found_id), str(email), frozenset(str(roles).split()))
 
@@ -252,6 +261,10 @@ def _compiled(dialect: Dialect) -> tuple[str, tuple[str, ...] | None]:
     return entry
 
 
+def _in_order(family: str, user_id: int) -> tuple[str, int]:
+    return (family, user_id)
+
+
 def _params(order: tuple[str, ...] | None, family: str, user_id: int) -> Any:
     if order is None:  # a named paramstyle
         return {"family": family, "user_id": user_id}
@@ -284,25 +297,29 @@ class _RevocationReader:
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
-        self._sql, self._order = _compiled(engine.dialect)
+        self._sql, order = _compiled(engine.dialect)
+        #: (family, user_id) -> the driver's parameters, in its paramstyle.
+        self._params: Callable[[str, int], Any] = functools.partial(_params, order)
+        if order == ("family", "user_id"):  # SQLite's and psycopg's positional order
+            self._params = _in_order
         self._error: type[Exception] = engine.dialect.loaded_dbapi.Error
         self._local = threading.local()
 
     def fetch(self, family: str, user_id: int) -> tuple[Any, ...] | None:
-        params = _params(self._order, family, user_id)
+        params = self._params(family, user_id)
         try:
-            return self._fetch(params)
+            local = self._local
+            if getattr(local, "generation", -1) != _fork_generation:
+                self._connect()
+            cursor = local.cursor
+            cursor.execute(self._sql, params)
+            row = cursor.fetchone()
         except self._error:
             self._discard()
-        return self._fetch(params)
-
-    def _fetch(self, params: Any) -> tuple[Any, ...] | None:
-        local = self._local
-        if getattr(local, "generation", -1) != _fork_generation:
             self._connect()
-        cursor = local.cursor
-        cursor.execute(self._sql, params)
-        row = cursor.fetchone()
+            cursor = self._local.cursor
+            cursor.execute(self._sql, params)
+            row = cursor.fetchone()
         return tuple(row) if row is not None else None
 
     def _connect(self) -> None:
