@@ -181,7 +181,8 @@ def main(package: str) -> None:
         cases["Keel layer, token, Redis check"] = (keel_redis, "/bench/plain", bearer)
     results: dict[str, list[float]] = {name: [] for name in cases}
     for app, path, headers in cases.values():
-        call_cost(app, path, CALLS, headers, after=flush_logs)  # warm up (and fail early on a non-200)
+        # Warm up, and fail early on a non-200.
+        call_cost(app, path, CALLS, headers, after=flush_logs)
     gc.collect()
     gc.disable()
     for _ in range(ROUNDS):
@@ -196,8 +197,8 @@ def main(package: str) -> None:
     m = {name: statistics.median(values) for name, values in results.items()}
     base, base_lib = m["Keel stack, no token"], m["stack w/o layer, no token"]
     print(
-        f"GET /bench/*, in-process WSGI calls on one CPU, SQLite; median of {ROUNDS} interleaved rounds "
-        f"x {CALLS} calls"
+        f"GET /bench/*, in-process WSGI calls on one CPU, SQLite; median of {ROUNDS} "
+        f"interleaved rounds x {CALLS} calls"
     )
     print(f"{'variant':<34} {'us/request':>11} {'added vs no token':>18}")
     for name, value in m.items():

@@ -120,7 +120,8 @@ def main(package: str) -> None:
     routes = {"public": "/bench/public", "guarded": "/bench/admin"}
     permission: dict[str, list[float]] = {name: [] for name in routes}
     for path in routes.values():
-        call_cost(keel, path, CALLS, bearer, after=flush_logs)  # warm up (and fail early on a non-200)
+        # Warm up, and fail early on a non-200.
+        call_cost(keel, path, CALLS, bearer, after=flush_logs)
     for _ in range(PERMISSION_ROUNDS):
         for name, path in routes.items():
             permission[name].append(call_cost(keel, path, CALLS // 3, bearer, after=flush_logs))
