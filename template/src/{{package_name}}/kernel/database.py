@@ -11,6 +11,8 @@
   and breaks SAVEPOINTs on Python 3.11), with foreign keys enforced, and a database
   file in write-ahead-log mode (`SQLITE_WAL`): readers and the writer no longer block
   each other, and a read takes no file lock (the per-request token check is one).
+  Recent commits live in the `-wal` file beside the database until a checkpoint: back
+  up with `sqlite3 var/app.sqlite3 ".backup backup.sqlite3"`, not by copying one file.
 """
 
 from __future__ import annotations
