@@ -165,6 +165,7 @@ class _DeferredLines:
         self._pending: deque[tuple[_StderrHandler, Render, tuple[Any, ...]]] = deque()
         self._drain = threading.Lock()  # one writer at a time keeps the lines in order
         self._start = threading.Lock()
+        self._wake = threading.Event()
         self._thread: threading.Thread | None = None
 
     def append(self, handler: _StderrHandler, render: Render, entry: tuple[Any, ...]) -> None:
@@ -194,9 +195,19 @@ class _DeferredLines:
                 )
                 self._thread.start()
 
+    def set_interval(self, seconds: float) -> None:
+        """Batch lines `seconds` apart from now on (0: no batching); wakes the writer."""
+        self.flush()
+        self.interval = seconds
+        self._wake.set()  # a writer asleep for the old interval starts over
+
     def _run(self) -> None:
         while True:
-            time.sleep(self.interval or 0.2)
+            if self._wake.wait(self.interval or 0.2):
+                # The interval changed (what was pending is already written): wait the
+                # new one from now.
+                self._wake.clear()
+                continue
             with contextlib.suppress(Exception):  # the writer outlives a failed batch
                 self.flush()
 
@@ -204,6 +215,7 @@ class _DeferredLines:
         self._pending.clear()  # written by the parent before the fork
         self._drain = threading.Lock()
         self._start = threading.Lock()
+        self._wake = threading.Event()
         self._thread = None
 
 
@@ -264,4 +276,4 @@ def configure_logging(settings: KernelSettings) -> None:
     handler.setFormatter(JsonFormatter() if settings.LOG_FORMAT == "json" else TextFormatter())
     root.addHandler(handler)
     root.setLevel(settings.LOG_LEVEL)
-    _LINES.interval = settings.ACCESS_LOG_FLUSH_MS / 1000
+    _LINES.set_interval(settings.ACCESS_LOG_FLUSH_MS / 1000)
