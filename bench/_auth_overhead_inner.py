@@ -28,7 +28,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from _timing import call_cost, pin_to_one_cpu, write_views_module
+from _timing import bench_settings, call_cost, pin_to_one_cpu, write_views_module
 
 #: Many short rounds: a median of more rounds shrugs off the other jobs on the machine.
 ROUNDS = 15
@@ -113,20 +113,8 @@ def main(package: str) -> None:
     auth = importlib.import_module(f"{package}.kernel.auth")
     services = importlib.import_module(f"{package}.modules.accounts.services")
     tokens = importlib.import_module(f"{package}.modules.accounts.tokens")
-    settings_module = importlib.import_module(f"{package}.settings")
 
-    settings = settings_module.Settings(
-        _env_file=None,
-        APP_ENV="production",
-        SECRET_KEY="bench-secret-key-0123456789-abcdefghijklmnop",
-        JWT_SECRET_KEY="bench-jwt-key-0123456789-abcdefghijklmnopqrs",
-        DATABASE_URL=f"sqlite:///{tmp}/bench.sqlite3",
-        LOG_LEVEL="INFO",  # the access log stays on, into a null stream
-        INSTALLED_MODULES=(
-            *settings_module.Settings.model_fields["INSTALLED_MODULES"].default,
-            "bench_auth_views",
-        ),
-    )
+    settings = bench_settings(package, f"sqlite:///{tmp}/bench.sqlite3", "bench_auth_views")
     with_layer = settings.MIDDLEWARE
     without_layer = tuple(p for p in with_layer if not p.endswith("authentication.authentication"))
     stub = "_auth_overhead_inner:claims_only_actor"

@@ -21,7 +21,7 @@ import timeit
 from typing import Any
 
 import flask
-from _timing import call_cost, pin_to_one_cpu, write_views_module
+from _timing import bench_settings, call_cost, pin_to_one_cpu, write_views_module
 from flask import Flask, jsonify
 
 #: Many short rounds: a median of more rounds shrugs off the other jobs on the machine.
@@ -65,21 +65,9 @@ def main(package: str) -> None:
     pin_to_one_cpu()
     kernel = importlib.import_module(f"{package}.kernel")
     flush_logs = importlib.import_module(f"{package}.kernel.logging").flush_logs
-    settings_module = importlib.import_module(f"{package}.settings")
     # Keel's access log writes one line per request: keep it on, into a null stream.
     tmp = tempfile.mkdtemp()
-    settings = settings_module.Settings(
-        _env_file=None,
-        APP_ENV="production",
-        SECRET_KEY="bench-secret-key-0123456789-abcdefghijklmnop",
-        JWT_SECRET_KEY="bench-jwt-key-0123456789-abcdefghijklmnopqrs",
-        DATABASE_URL=f"sqlite:///{tmp}/bench.sqlite3",
-        LOG_LEVEL="INFO",
-        INSTALLED_MODULES=(
-            *settings_module.Settings.model_fields["INSTALLED_MODULES"].default,
-            bench_module(package),
-        ),
-    )
+    settings = bench_settings(package, f"sqlite:///{tmp}/bench.sqlite3", bench_module(package))
     keel = kernel.create_app(settings)
     bearer, check_alone = permission_setup(package, keel)
     sink = io.StringIO()

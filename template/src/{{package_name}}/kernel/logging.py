@@ -197,15 +197,13 @@ class _DeferredLines:
 
     def set_interval(self, seconds: float) -> None:
         """Batch lines `seconds` apart from now on (0: no batching); wakes the writer."""
-        self.flush()
         self.interval = seconds
         self._wake.set()  # a writer asleep for the old interval starts over
 
     def _run(self) -> None:
         while True:
             if self._wake.wait(self.interval or 0.2):
-                # The interval changed (what was pending is already written): wait the
-                # new one from now.
+                # The interval changed: what is pending waits the new one, from now.
                 self._wake.clear()
                 continue
             with contextlib.suppress(Exception):  # the writer outlives a failed batch

@@ -1,9 +1,9 @@
 """The request object every middleware and view receives.
 
 Flask's request, plus the per-request state the middleware stack fills in, as typed
-attributes instead of `flask.g`: `request_id` (request-id middleware), `actor`
-(authentication middleware), `context` (execution-context middleware) and
-`response_headers` (added to whatever response leaves, errors included).
+attributes rather than Flask's untyped per-request globals: `request_id` (request-id
+middleware), `actor` (authentication middleware), `context` (execution-context
+middleware) and `response_headers` (added to whatever response leaves, errors included).
 """
 
 from __future__ import annotations
