@@ -3,79 +3,65 @@
 The WSGI server (`<package>.wsgi:app`), the Celery worker, every `flask` command,
 Alembic's env.py and the test fixtures all call it; nothing else reads the environment
 or wires an extension. It never touches the database, so the service starts (and
-`/health/live` answers) while the database is down.
+`/health/live` answers) while the database is down. Importing the kernel does nothing.
 
 Order of startup, fixed here and nowhere else:
-settings -> logging -> Flask config -> extensions -> modules (declarations, models,
-tasks, blueprints, commands) -> Celery (when generated) -> error handlers -> middleware
-stack -> WSGI middleware -> checks.
+
+1. settings (the project's `settings.Settings`), then logging;
+2. the Flask app, its URL converters and config, and the kernel state;
+3. the database (Flask-SQLAlchemy, engines, Alembic);
+4. authentication (the token machinery, flask-jwt-extended) and the rate limiter;
+5. the OpenAPI `Api`;
+6. the modules of INSTALLED_MODULES (declarations, models, tasks, blueprints, commands);
+7. the optional parts the settings turn on (Celery), after the modules' tasks exist;
+8. blueprints (health, API docs, the modules') and commands (the modules', the kernel's);
+9. error handlers, after every extension that registers its own;
+10. the middleware chain (the kernel's layers and the user's), then WSGI middleware;
+11. the checks: errors stop startup, warnings are logged once.
 """
 
 from __future__ import annotations
 
 import importlib
-import importlib.util
-from dataclasses import dataclass
+import logging
+import sys
 from typing import Any, cast
 
-from flask import Flask
 from flask_migrate import Migrate
-from flask_smorest import Api
 from pydantic import ValidationError
 
-from . import (
-    builtin_checks,  # noqa: F401 - registers the kernel's checks
-    docs_ui,
-    health,
-    route_permissions,  # noqa: F401 - registers keel.E020 (routes declare a permission)
-)
-from .app import KeelFlask
+from .auth.tokens import AuthState
 from .checks import run_checks
-from .cli import kernel_commands
-from .commands import open_shell_context
-from .database import configure_engines, db, engine_options
-from .errors import register_error_handlers
-from .logging import configure_logging
-from .middleware import build_stack, resolve_middleware
-from .middleware.stack import import_dotted
-from .modules import LoadedModule, is_api_blueprint, load_modules
-from .openapi import KeelApi, document_kernel
-from .routing import install_converters
-from .settings import ConfigurationError, KernelSettings, describe_validation_error
+from .checks.command import check_command, report
+from .cli.commands import kernel_commands
+from .cli.context import open_shell_context
+from .core.checks import CheckMessage, ConfigurationError
+from .core.dotted import import_object
+from .core.logging import configure_logging
+from .core.settings import Extension, Extensions, KernelSettings, settings_error
+from .core.state import EXTENSION, KernelState
+from .data.database import configure_engines, db, engine_options, ensure_sqlite_folder
+from .http import docs_ui, health
+from .http.app import KeelFlask
+from .http.errors import register_error_handlers
+from .http.jwt import init_jwt
+from .http.middleware import build_stack, resolve_chain
+from .http.openapi import build_api
+from .http.ratelimit import RateLimiter
+from .http.routing import install_converters
+from .registry.modules import is_api_blueprint, load_modules
 
 _PROJECT_PACKAGE = __name__.split(".")[0]
-
-
-@dataclass(frozen=True, slots=True)
-class KernelState:
-    """What the kernel keeps on `app.extensions["keel"]`."""
-
-    settings: KernelSettings
-    modules: tuple[LoadedModule, ...]
-    api: Api
-
-
-def state_of(app: Flask) -> KernelState:
-    try:
-        return cast(KernelState, app.extensions["keel"])
-    except KeyError:
-        raise RuntimeError(
-            f"{app!r} was not built by create_app(); Keel's kernel is not set up on it."
-        ) from None
-
-
-def settings_of(app: Flask) -> KernelSettings:
-    return state_of(app).settings
+_log = logging.getLogger("keel.checks")
 
 
 def load_settings() -> KernelSettings:
-    """Read the project's `Settings` from the environment and `.env`."""
-    from ..settings import Settings  # the project's own settings module
-
+    """Read the project's `settings.Settings` from the environment and `.env`."""
+    project_settings = importlib.import_module(f"{_PROJECT_PACKAGE}.settings")
     try:
-        return Settings()
+        return cast(KernelSettings, project_settings.Settings())
     except ValidationError as exc:
-        raise ConfigurationError(describe_validation_error(exc)) from None
+        raise settings_error(exc) from None
 
 
 def flask_config(settings: KernelSettings) -> dict[str, Any]:
@@ -102,21 +88,34 @@ def create_app(settings: KernelSettings | None = None) -> KeelFlask:
     app = KeelFlask(_PROJECT_PACKAGE)
     install_converters(app)
     app.config.from_mapping(flask_config(settings))
-    if settings.DATABASE_URL.startswith("sqlite:///"):
-        _ensure_sqlite_folder(settings.DATABASE_URL)
+    state = KernelState(settings)
+    app.extensions[EXTENSION] = state
+
+    ensure_sqlite_folder(settings.DATABASE_URL)
     db.init_app(app)
-    _remove_sessions_only_when_used(app)
     configure_engines(app, settings)
     Migrate(app, db, directory="migrations")
-    api = KeelApi(app)
-    document_kernel(api)
+
+    auth = AuthState.from_settings(settings)
+    state.add(auth)
+    init_jwt(app, settings, auth)
+    state.add(RateLimiter.from_settings(settings))
+    api = build_api(app)
+    state.add(api)
 
     modules = load_modules(settings.INSTALLED_MODULES)
-    app.extensions["keel"] = KernelState(settings=settings, modules=modules, api=api)
-    _init_optional_parts(app)
+    state.add(modules)
+    extensions = Extensions(
+        cast(Extension, import_object(path, setting="extensions()"))
+        for path in settings.extensions()
+    )
+    state.add(extensions)
+    for extension in extensions:
+        extension.init_app(app)
 
     app.register_blueprint(health.blueprint)
     if settings.API_DOCS:
+        state.add(docs_ui.DocsAssets.find())
         app.register_blueprint(docs_ui.blueprint)
     for loaded in modules:
         for blueprint in loaded.blueprints:
@@ -126,55 +125,41 @@ def create_app(settings: KernelSettings | None = None) -> KeelFlask:
                 app.register_blueprint(blueprint)
         for command in loaded.commands:
             app.cli.add_command(command)
-    for command in kernel_commands():
+    for command in (check_command, *kernel_commands()):
         app.cli.add_command(command)
     app.shell_context_processor(lambda: open_shell_context(app))
     register_error_handlers(app)
 
-    app.keel_handler = build_stack(app.dispatch_view, resolve_middleware(settings.MIDDLEWARE), app)
+    chain, warnings = resolve_chain(settings.MIDDLEWARE)
+    state.add(chain)
+    app.keel_handler = build_stack(app.dispatch_view, chain.factories(), app)
     for path in settings.WSGI_MIDDLEWARE:
-        factory = import_dotted(path, setting="WSGI_MIDDLEWARE")
+        factory = import_object(path, setting="WSGI_MIDDLEWARE")
         app.wsgi_app = factory(app.wsgi_app, settings)  # type: ignore[method-assign,operator]
 
-    errors = [m for m in run_checks(app) if m.level == "error"]
-    if errors:
-        raise ConfigurationError("System checks failed:\n" + "\n".join(f"  {m}" for m in errors))
+    _finish_checks(app, warnings)
     return app
 
 
-def _remove_sessions_only_when_used(app: Flask) -> None:
-    """Replace Flask-SQLAlchemy's teardown with one that skips requests without a session.
+def _finish_checks(app: KeelFlask, found: list[CheckMessage]) -> None:
+    """Stop on any error; log each warning once."""
+    silenced = set(app.extensions[EXTENSION].settings.SILENCED_CHECKS)
+    messages = [m for m in found if m.id not in silenced] + run_checks(app)
+    errors = [m for m in messages if m.level == "error"]
+    if errors:
+        raise ConfigurationError.of(errors)
+    for message in messages:
+        _log.warning("%s", message, extra={"check_id": message.id})
 
-    Its teardown calls `db.session.remove()` at the end of every app context, which
-    looks the scope up twice and raises and catches a KeyError when no session was
-    made (a health probe, a cached answer, any route that does not query). Checking
-    the registry first gives the same result for a fraction of the cost.
+
+def cli_app() -> KeelFlask:
+    """`create_app()` for the `flask` command: a startup failure is a report, not a traceback.
+
+    `.flaskenv` points FLASK_APP here. A `ConfigurationError` prints the same report as
+    `flask check` and exits 1, whatever command was asked for.
     """
-    teardowns = app.teardown_appcontext_funcs
-    for index, func in enumerate(teardowns):
-        if getattr(func, "__func__", None) is type(db)._teardown_session:
-            teardowns[index] = _remove_session_if_used
-
-
-def _remove_session_if_used(exc: BaseException | None) -> None:
-    if db.session.registry.has():
-        db.session.remove()
-
-
-def _init_optional_parts(app: KeelFlask) -> None:
-    """Wire the kernel parts a project has only with some answers (Celery: `tasks.py`).
-
-    After the modules, so their tasks are declared; imported by name so this file does
-    not change between variants.
-    """
-    tasks = f"{__package__}.tasks"
-    if importlib.util.find_spec(tasks) is not None:
-        importlib.import_module(tasks).init_celery(app)
-
-
-def _ensure_sqlite_folder(url: str) -> None:
-    from pathlib import Path
-
-    path = url.removeprefix("sqlite:///")
-    if path and path != ":memory:":
-        Path(path).parent.mkdir(parents=True, exist_ok=True)
+    try:
+        return create_app()
+    except ConfigurationError as exc:
+        print(report(list(exc.messages)), file=sys.stderr)  # noqa: T201 - the CLI's output
+        raise SystemExit(1) from None

@@ -1,144 +1,20 @@
-"""SQLAlchemy 2 models and Flask-SQLAlchemy, configured the same way for every entry point.
+"""Deprecated since Keel 0.2.0, removed in 0.3.0: the 0.1.0 import path of these names.
 
-- `Model` is the typed declarative base every module's models subclass; its metadata
-  carries a naming convention so Alembic migrations get stable constraint names.
-- `db` is Flask-SQLAlchemy: it reads the engine settings at `init_app` and scopes one
-  session to each Flask app context. The execution context opens that context, so a
-  request, a task, a command and a test all see the same `db.session` behaviour.
-- `UTCDateTime` stores aware datetimes and gives them back aware, on every database
-  (SQLite keeps no offset: without it a value read back is naive).
-- SQLite is put in real transactional mode (the pysqlite driver otherwise defers BEGIN
-  and breaks SAVEPOINTs on Python 3.11), with foreign keys enforced, and a database
-  file in write-ahead-log mode (`SQLITE_WAL`): readers and the writer no longer block
-  each other, and a read takes no file lock (the per-request token check is one).
-  Recent commits live in the `-wal` file beside the database until a checkpoint: back
-  up with `sqlite3 var/app.sqlite3 ".backup backup.sqlite3"`, not by copying one file.
+Import them from `<package>.kernel` (the public API) instead, e.g.
+`from ..kernel import Model`. Reading a name here still works and warns.
 """
 
-from __future__ import annotations
+from .core.deprecation import moved
 
-import weakref
-from datetime import UTC, datetime
-from typing import Any
+_KERNEL = __name__.rpartition(".")[0]
 
-import sqlalchemy as sa
-from flask import Flask
-from flask_sqlalchemy import SQLAlchemy
-from flask_sqlalchemy.session import Session as _FlaskSession
-from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.orm import DeclarativeBase
-
-from .settings import KernelSettings
-
-NAMING_CONVENTION = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-
-class Model(DeclarativeBase):
-    """Base class of every model: `class Project(Model): ...` with `Mapped[...]` columns."""
-
-    metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
-
-
-class UTCDateTime(sa.TypeDecorator[datetime]):
-    """A timestamp that is always timezone-aware UTC, in Python and in the database.
-
-    A naive datetime is refused when written: its meaning depends on the machine.
-    """
-
-    impl = sa.DateTime(timezone=True)
-    cache_ok = True
-
-    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
-        if value is None:
-            return None
-        if value.tzinfo is None:
-            raise ValueError(f"naive datetime {value!r}: pass an aware one (ctx.clock.now())")
-        return value.astimezone(UTC)
-
-    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
-        if value is None:
-            return None
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-
-
-class Session(_FlaskSession):
-    """Flask-SQLAlchemy's session, honouring an explicit `bind`.
-
-    Flask-SQLAlchemy always picks its engine; a session configured with
-    `bind=<Connection>` (the test suite's outer transaction) must use that connection.
-    """
-
-    def get_bind(
-        self,
-        mapper: Any | None = None,
-        clause: Any | None = None,
-        bind: Engine | Connection | None = None,
-        **kwargs: Any,
-    ) -> Engine | Connection:
-        if bind is None and self.bind is not None:
-            return self.bind
-        return super().get_bind(mapper=mapper, clause=clause, bind=bind, **kwargs)
-
-
-db = SQLAlchemy(metadata=Model.metadata, session_options={"class_": Session})
-
-
-def engine_options(settings: KernelSettings) -> dict[str, Any]:
-    """Engine arguments for `SQLALCHEMY_ENGINE_OPTIONS`: timeouts everywhere."""
-    timeout = settings.DATABASE_CONNECT_TIMEOUT
-    if settings.DATABASE_URL.startswith("sqlite"):
-        return {"connect_args": {"timeout": timeout, "check_same_thread": False}}
-    return {
-        "pool_pre_ping": True,
-        "pool_recycle": 1800,
-        "pool_timeout": timeout,
-        "connect_args": {"connect_timeout": timeout},
-    }
-
-
-def configure_engines(app: Flask, settings: KernelSettings) -> None:
-    """Set up the app's engines (only the app's: a Celery broker on SQLite manages its own).
-
-    SQLite gets real transactional mode; every engine is disposed when the app goes away.
-    """
-    with app.app_context():
-        engines = list(db.engines.values())
-    wal = settings.SQLITE_WAL
-    for engine in engines:
-        if engine.dialect.name == "sqlite":
-            on_connect = _sqlite_on_connect_wal if wal else _sqlite_on_connect
-            sa.event.listen(engine, "connect", on_connect)
-            sa.event.listen(engine, "begin", _sqlite_on_begin)
-    # An app that is dropped (tests build many) closes its pooled connections cleanly
-    # instead of leaving them to the garbage collector.
-    weakref.finalize(app, _dispose, engines)
-
-
-def _dispose(engines: list[Engine]) -> None:
-    for engine in engines:
-        engine.dispose()
-
-
-def _sqlite_on_connect(dbapi_connection: Any, connection_record: Any) -> None:
-    # Let SQLAlchemy emit BEGIN itself, so SAVEPOINT and rollback behave as documented.
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
-    cursor.close()
-
-
-def _sqlite_on_connect_wal(dbapi_connection: Any, connection_record: Any) -> None:
-    _sqlite_on_connect(dbapi_connection, connection_record)
-    # Persistent in the file (a no-op once set); an in-memory database answers "memory".
-    dbapi_connection.execute("PRAGMA journal_mode=WAL").close()
-
-
-def _sqlite_on_begin(connection: Connection) -> None:
-    connection.exec_driver_sql("BEGIN")
+__getattr__ = moved(
+    __name__,
+    {
+        "Model": f"{_KERNEL}.data.database",
+        "NAMING_CONVENTION": f"{_KERNEL}.data.database",
+        "Session": f"{_KERNEL}.data.database",
+        "UTCDateTime": f"{_KERNEL}.data.database",
+        "db": f"{_KERNEL}.data.database",
+    },
+)

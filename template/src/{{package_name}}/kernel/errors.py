@@ -1,81 +1,17 @@
-"""Every error leaves as RFC 9457 problem+json, converted once, at the stack's edge.
+"""Deprecated since Keel 0.2.0, removed in 0.3.0: the 0.1.0 import path of these names.
 
-Body: `type`, `title`, `status`, `detail`, `request_id`, plus `errors` for validation
-failures. Outside debug mode no traceback or exception text leaves the server; the
-traceback goes to the log once, with the request id.
+Import them from `<package>.kernel` (the public API) instead, e.g.
+`from ..kernel import problem`. Reading a name here still works and warns.
 """
 
-from __future__ import annotations
+from .core.deprecation import moved
 
-import logging
-from http import HTTPStatus
-from typing import Any
+_KERNEL = __name__.rpartition(".")[0]
 
-from flask import Flask, Response, json, request
-from werkzeug.exceptions import HTTPException, InternalServerError
-
-PROBLEM_MIMETYPE = "application/problem+json"
-
-_log = logging.getLogger("keel.errors")
-
-
-def problem(
-    status: int,
-    *,
-    detail: str | None = None,
-    title: str | None = None,
-    type_: str = "about:blank",
-    headers: dict[str, str] | None = None,
-    **extra: Any,
-) -> Response:
-    """Build a problem+json response (for code that answers an error without raising)."""
-    phrase = HTTPStatus(status).phrase if status in HTTPStatus._value2member_map_ else "Error"
-    body: dict[str, Any] = {
-        "type": type_,
-        "title": title or phrase,
-        "status": status,
-        "detail": detail or phrase,
-        "request_id": getattr(request, "request_id", "") or None,
-        **extra,
-    }
-    response = Response(json.dumps(body), status=status, mimetype=PROBLEM_MIMETYPE)
-    if headers:
-        response.headers.update(headers)
-    return response
-
-
-def _validation_errors(exc: HTTPException) -> dict[str, Any] | None:
-    # webargs/flask-smorest attach the field messages to the exception.
-    data = getattr(exc, "data", None)
-    if isinstance(data, dict) and "messages" in data:
-        messages = data["messages"]
-        return messages if isinstance(messages, dict) else {"_request": messages}
-    return None
-
-
-def handle_http_exception(exc: HTTPException) -> Response:
-    status = exc.code or 500
-    extra: dict[str, Any] = {}
-    errors = _validation_errors(exc)
-    if errors is not None:
-        extra["errors"] = errors
-    # Keep headers the exception carries (Allow on 405, WWW-Authenticate on 401, ...).
-    headers = {k: v for k, v in exc.get_headers() if k.lower() != "content-type"}
-    headers.update(getattr(exc, "problem_headers", {}) or {})
-    detail = exc.description if status < 500 else HTTPStatus(status).description
-    return problem(status, detail=detail, title=exc.name, headers=headers, **extra)
-
-
-def handle_unexpected_exception(exc: Exception) -> Response:
-    _log.exception("Unhandled exception", extra={"status": 500})
-    from flask import current_app
-
-    if current_app.debug:
-        return problem(500, detail=f"{type(exc).__name__}: {exc}")
-    return problem(500, detail=InternalServerError.description)
-
-
-def register_error_handlers(app: Flask) -> None:
-    """Install the handlers (after flask-smorest's, which they replace)."""
-    app.register_error_handler(HTTPException, handle_http_exception)
-    app.register_error_handler(Exception, handle_unexpected_exception)
+__getattr__ = moved(
+    __name__,
+    {
+        "PROBLEM_MIMETYPE": f"{_KERNEL}.http.errors",
+        "problem": f"{_KERNEL}.http.errors",
+    },
+)

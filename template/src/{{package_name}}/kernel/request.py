@@ -1,33 +1,16 @@
-"""The request object every middleware and view receives.
+"""Deprecated since Keel 0.2.0, removed in 0.3.0: the 0.1.0 import path of these names.
 
-Flask's request, plus the per-request state the middleware stack fills in, as typed
-attributes rather than Flask's untyped per-request globals: `request_id` (request-id
-middleware), `actor` (authentication middleware), `context` (execution-context
-middleware) and `response_headers` (added to whatever response leaves, errors included).
+Import them from `<package>.kernel` (the public API) instead, e.g.
+`from ..kernel import Request`. Reading a name here still works and warns.
 """
 
-from __future__ import annotations
+from .core.deprecation import moved
 
-from typing import TYPE_CHECKING, Any
+_KERNEL = __name__.rpartition(".")[0]
 
-from flask import Request as _FlaskRequest
-
-from .actors import ANONYMOUS, Actor
-
-if TYPE_CHECKING:
-    from .context import ExecutionContext
-    from .permissions import Permission
-
-
-class Request(_FlaskRequest):
-    request_id: str = ""
-    actor: Actor = ANONYMOUS
-    context: ExecutionContext | None = None
-    #: Verified token claims, shared by authentication and permission checks.
-    claims: dict[str, Any] | None = None
-    #: The permission the authorization middleware checked for this route.
-    permission: Permission | None = None
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.response_headers: dict[str, str] = {}
+__getattr__ = moved(
+    __name__,
+    {
+        "Request": f"{_KERNEL}.http.request",
+    },
+)

@@ -1,42 +1,17 @@
-"""The base of every request and response schema: strict about what it accepts.
+"""Deprecated since Keel 0.2.0, removed in 0.3.0: the 0.1.0 import path of these names.
 
-- Unknown fields are an error (422), not silently dropped: a client sending `owner_id`
-  or `is_admin` learns at once that it cannot set them (no mass assignment).
-- No string may contain a NUL character. PostgreSQL cannot store one and would fail
-  the request with a 500 deep in the database layer; SQLite would store it and
-  C-string tools would truncate it later. Refused up front, on every database alike.
+Import them from `<package>.kernel` (the public API) instead, e.g.
+`from ..kernel import StrictSchema`. Reading a name here still works and warns.
 """
 
-from __future__ import annotations
+from .core.deprecation import moved
 
-from collections.abc import Mapping
-from typing import Any
+_KERNEL = __name__.rpartition(".")[0]
 
-from marshmallow import RAISE, Schema, ValidationError, pre_load
-
-NUL_MESSAGE = "Must not contain NUL characters."
-
-
-def _has_nul(value: Any) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, Mapping):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
-    if isinstance(value, list | tuple):
-        return any(_has_nul(item) for item in value)
-    return False
-
-
-class StrictSchema(Schema):
-    class Meta:
-        unknown = RAISE
-
-    @pre_load
-    def _refuse_nul_characters(self, data: Any, **_: Any) -> Any:
-        if isinstance(data, Mapping):
-            errors = {str(key): [NUL_MESSAGE] for key, value in data.items() if _has_nul(value)}
-            if errors:
-                raise ValidationError(errors)
-        elif _has_nul(data):
-            raise ValidationError(NUL_MESSAGE)
-        return data
+__getattr__ = moved(
+    __name__,
+    {
+        "NUL_MESSAGE": f"{_KERNEL}.http.schemas",
+        "StrictSchema": f"{_KERNEL}.http.schemas",
+    },
+)

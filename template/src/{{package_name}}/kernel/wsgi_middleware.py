@@ -1,28 +1,16 @@
-"""WSGI middleware for transport concerns (`settings.WSGI_MIDDLEWARE`).
+"""Deprecated since Keel 0.2.0, removed in 0.3.0: the 0.1.0 import path of these names.
 
-A factory takes the WSGI application and the settings and returns the wrapped
-application. These layers see every byte that leaves, before Flask does anything.
+Import them from `<package>.kernel` (the public API) instead, e.g.
+`from ..kernel import proxy_fix`. Reading a name here still works and warns.
 """
 
-from __future__ import annotations
+from .core.deprecation import moved
 
-from typing import TYPE_CHECKING
+_KERNEL = __name__.rpartition(".")[0]
 
-from werkzeug.middleware.proxy_fix import ProxyFix
-
-from .settings import KernelSettings
-
-if TYPE_CHECKING:
-    from _typeshed.wsgi import WSGIApplication
-
-
-def proxy_fix(wsgi_app: WSGIApplication, settings: KernelSettings) -> WSGIApplication:
-    """Trust X-Forwarded-For/Proto/Host/Port/Prefix from `TRUSTED_PROXIES` hops only.
-
-    With 0 (the default) forwarded headers are ignored: a client cannot spoof its IP
-    (which the login rate limit keys on) or make a plain request look like HTTPS.
-    """
-    hops = settings.TRUSTED_PROXIES
-    if hops == 0:
-        return wsgi_app
-    return ProxyFix(wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops)
+__getattr__ = moved(
+    __name__,
+    {
+        "proxy_fix": f"{_KERNEL}.http.wsgi_middleware",
+    },
+)

@@ -1,28 +1,18 @@
-"""The ordered middleware stack, declared in one place: `settings.MIDDLEWARE`.
+"""Deprecated since Keel 0.2.0, removed in 0.3.0: the 0.1.0 import path of these names.
 
-A middleware is a factory called once at startup with the next handler and the app; it
-returns the handler for its layer (an onion, like Django's)::
-
-    def timing(handler: Handler, app: Flask) -> Handler:
-        def layer(request: Request) -> Response:
-            started = time.perf_counter()      # before the rest of the stack
-            try:
-                return handler(request)        # the rest of the stack and the view
-            finally:
-                record(time.perf_counter() - started)   # after, whatever happened
-        return layer
-
-The first entry of `MIDDLEWARE` is the outermost layer. Exceptions travel through the
-stack as exceptions, so every layer sees both outcomes (`try`/`except`/`finally` work);
-they become problem+json responses once, at the edge, where headers the layers queued
-on `request.response_headers` are added to whatever response leaves. A layer may answer
-without calling `handler` (short-circuit).
-
-Run `flask middleware` to print the resolved chain with Flask's own stages.
+Import `Handler` and `place` from `<package>.kernel` instead. Reading a name here still
+works and warns.
 """
 
-from __future__ import annotations
+from ..core.deprecation import moved
 
-from .stack import Handler, MiddlewareFactory, build_stack, resolve_middleware
+_KERNEL = __name__.rpartition(".")[0].rpartition(".")[0]
 
-__all__ = ["Handler", "MiddlewareFactory", "build_stack", "resolve_middleware"]
+__getattr__ = moved(
+    __name__,
+    {
+        "Handler": f"{_KERNEL}.http.middleware",
+        "MiddlewareFactory": f"{_KERNEL}.http.middleware",
+        "build_stack": f"{_KERNEL}.http.middleware",
+    },
+)

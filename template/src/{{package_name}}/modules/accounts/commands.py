@@ -11,8 +11,7 @@ import sys
 
 import click
 
-from ...kernel.commands import in_context
-from ...kernel.context import ExecutionContext
+from ...kernel import ExecutionContext, in_context
 from .services import AccountError, create_user, deactivate_user
 
 users = click.Group("users", help="Manage user accounts.")

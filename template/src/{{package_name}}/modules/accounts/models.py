@@ -1,4 +1,5 @@
-"""The user table, and the refresh-token families that log them in."""
+"""The user table. (The refresh-token families that log users in are the kernel's:
+`kernel.auth.TokenFamily`, re-exported here for code written against Keel 0.1.0.)"""
 
 from __future__ import annotations
 
@@ -7,8 +8,10 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ...kernel.actors import Actor
-from ...kernel.database import Model
+from ...kernel import Actor, Model
+from ...kernel.auth import TokenFamily
+
+__all__ = ["TokenFamily", "User", "normalize_email"]
 
 
 def _now() -> datetime:
@@ -39,33 +42,6 @@ class User(Model):
 
     def __repr__(self) -> str:
         return f"<User {self.id} {self.email!r}>"
-
-
-class TokenFamily(Model):
-    """One login: the chain of refresh tokens that rotate from it, and its access tokens.
-
-    Every token carries the family id (`fam`). Only the refresh token whose `jti` is
-    `current_jti` may be used; using an older one means a token was copied, and the
-    whole family is revoked (OAuth 2.0 Security BCP, refresh token rotation). An access
-    token is refused as soon as its family is revoked: at logout, on reuse, when its
-    user is deactivated.
-    """
-
-    __tablename__ = "token_families"
-
-    #: Random, 32 hex characters.
-    id: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
-    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
-    current_jti: Mapped[str] = mapped_column(sa.String(64))
-    created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=_now)
-    #: When the last refresh token of the family expires (rows past it can be deleted).
-    expires_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True))
-    revoked_at: Mapped[datetime | None] = mapped_column(sa.DateTime(timezone=True))
-    #: "logout", "reuse", "deactivated" or "inactive".
-    revoked_reason: Mapped[str | None] = mapped_column(sa.String(32))
-
-    def __repr__(self) -> str:
-        return f"<TokenFamily {self.id} user={self.user_id} revoked={self.revoked_reason}>"
 
 
 def normalize_email(email: str) -> str:

@@ -1,6 +1,6 @@
 """What the accounts module contributes (read by the kernel's module registry)."""
 
-from ...kernel.modules import Module
+from ...kernel import Module
 
 module = Module(
     name="accounts",

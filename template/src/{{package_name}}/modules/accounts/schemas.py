@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from marshmallow import fields, validate
 
+from ...kernel import StrictSchema
 from ...kernel.auth import MAX_TOKEN_LENGTH
-from ...kernel.schemas import StrictSchema
 from .passwords import MAX_LENGTH
 
 

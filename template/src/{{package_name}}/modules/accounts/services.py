@@ -7,8 +7,8 @@ from collections.abc import Iterable
 
 from sqlalchemy import select
 
-from ...kernel.actors import Actor
-from ...kernel.context import ExecutionContext
+from ...kernel import Actor, ExecutionContext
+from ...kernel.auth import revoke_user_tokens
 from .models import User, normalize_email
 from .passwords import (
     check_policy,
@@ -17,7 +17,6 @@ from .passwords import (
     spend_verification_time,
     verify_password,
 )
-from .tokens import revoke_user_tokens
 
 #: Role names: short, lower-case, no spaces (they are stored space-separated).
 ROLE_NAME = re.compile(r"[a-z][a-z0-9_.:-]{0,31}")

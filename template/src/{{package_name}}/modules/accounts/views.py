@@ -16,21 +16,28 @@ from typing import Any, TypeVar, cast
 from flask import current_app
 from flask_smorest import Blueprint
 
+from ...kernel import (
+    IsAuthenticated,
+    authenticated,
+    current_context,
+    current_request,
+    public,
+    rate_limiter_of,
+    requires,
+)
 from ...kernel.auth import (
     REFRESH,
     AuthenticationRequired,
     InvalidToken,
-    auth_state,
-    authenticated,
-    current_request,
+    TokenPair,
+    issue_tokens,
+    revoke_family,
+    rotate_tokens,
+    verify_token,
 )
-from ...kernel.context import current_context
-from ...kernel.permissions import IsAuthenticated, public, requires
-from ...kernel.ratelimit import rate_limiter_of
 from .models import normalize_email
 from .schemas import LoginSchema, MeSchema, RefreshSchema, TokenPairSchema
 from .services import authenticate
-from .tokens import TokenPair, issue_tokens, revoke_family, rotate_tokens
 
 blp = Blueprint(
     "auth", __name__, url_prefix="/api/v1/auth", description="Log in, refresh, log out."
@@ -114,7 +121,7 @@ def refresh(data: dict[str, str]) -> dict[str, Any]:
 
 
 def _refresh_claims(token: str) -> dict[str, Any]:
-    return auth_state(current_app).verifier.verify(token, token_type=REFRESH)
+    return verify_token(token, token_type=REFRESH)
 
 
 @blp.route("/logout", methods=["POST"])

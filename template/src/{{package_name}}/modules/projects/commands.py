@@ -6,8 +6,7 @@ from datetime import timedelta
 
 import click
 
-from ...kernel.commands import in_context
-from ...kernel.context import ExecutionContext
+from ...kernel import ExecutionContext, in_context
 from .services import archive_stale
 
 projects = click.Group("projects", help="Maintain projects.")

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ...kernel.database import Model, UTCDateTime
+from ...kernel import Model, UTCDateTime
 
 
 def _now() -> datetime:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ...kernel.permissions import HasRole, IsAuthenticated, IsOwner
+from ...kernel import HasRole, IsAuthenticated, IsOwner
 
 #: Owners see and change their own projects; admins see and change every project.
 #: Object-level: `get_or_404` answers 404 for anyone else, and `scoped` filters lists.

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from marshmallow import ValidationError, fields, validate
 
-from ...kernel.schemas import StrictSchema
+from ...kernel import StrictSchema
 
 #: The largest page a client may ask for; more is a 422, not a silent clamp.
 MAX_PAGE_SIZE = 100

@@ -17,8 +17,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import Conflict, PreconditionFailed
 
-from ...kernel.context import ExecutionContext
-from ...kernel.permissions import (
+from ...kernel import (
+    ExecutionContext,
     IsAuthenticated,
     IsSystem,
     PermissionDenied,

@@ -1,0 +1,50 @@
+"""The check framework: every check of the kernel, in one explicit tuple, and its runner.
+
+Checks run at startup (`create_app()`: errors stop the service, warnings are logged
+once) and under `flask check` (`--deploy` adds the production gate). The kernel's
+checks are listed in `KERNEL_CHECKS`, in the order they run and print; an optional
+part (Celery) adds its own through the settings class (`Settings.extensions()`). Nothing
+registers a check by being imported. An id listed in `SILENCED_CHECKS` is ignored on
+purpose. This layer may import every layer below the bootstrap.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from ..cli.checks import commands_declare_an_actor
+from ..core.checks import Check, CheckMessage
+from ..core.settings import Extensions
+from ..core.state import kernel_state
+from ..http.checks import (
+    rate_limit_storage,
+    request_hooks_outside_the_stack,
+    routes_declare_a_permission,
+)
+from .deploy import production_environment
+
+#: The kernel's checks, in the order they run.
+KERNEL_CHECKS: tuple[Check, ...] = (
+    Check(request_hooks_outside_the_stack),
+    Check(routes_declare_a_permission),
+    Check(commands_declare_an_actor),
+    Check(production_environment, deploy=True),
+    Check(rate_limit_storage, deploy=True),
+)
+
+
+def checks_for(app: Flask) -> tuple[Check, ...]:
+    """The kernel's checks, then those of each optional part the settings turn on."""
+    parts = kernel_state(app).find(Extensions) or ()
+    return KERNEL_CHECKS + tuple(check for part in parts for check in part.checks)
+
+
+def run_checks(app: Flask, *, deploy: bool = False) -> list[CheckMessage]:
+    """Every message of the checks that apply, minus the silenced ids."""
+    silenced = set(kernel_state(app).settings.SILENCED_CHECKS)
+    messages: list[CheckMessage] = []
+    for check in checks_for(app):
+        if check.deploy and not deploy:
+            continue
+        messages.extend(m for m in check.run(app) if m.id not in silenced)
+    return messages

@@ -1,0 +1,108 @@
+"""Structured logging: one JSON object per line, stamped with request id and actor.
+
+`configure_logging()` (called by `create_app()`) installs one ordinary stderr handler
+on the root logger. Its filter reads the current execution context, so every log line
+written during a request or task carries its request id and actor, whichever logger
+wrote it; the access log is one such line per request (logger `keel.access`).
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+import time
+from typing import Any
+
+import orjson
+
+from .context import context_fields
+from .settings import KernelSettings
+
+_RESERVED = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
+_MARK = "_keel_handler"
+
+
+class ContextFilter(logging.Filter):
+    """Adds `request_id` and `actor` from the current context when the record lacks them."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        for key, value in context_fields().items():
+            if not hasattr(record, key):
+                setattr(record, key, value)
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per record; cheap enough for an access log line per request."""
+
+    #: (millisecond, its stamp) and (second, its date): one tuple each, replaced whole,
+    #: so threads formatting at once never pair one value with another's stamp.
+    _last_milli: tuple[int, str] = (-1, "")
+    _last_second: tuple[int, str] = (-1, "")
+
+    def timestamp(self, created: float) -> str:
+        """ISO 8601 UTC to the millisecond; the date is formatted once per second."""
+        milli = int(created * 1000)
+        cached_milli, stamp = self._last_milli
+        if milli == cached_milli:
+            return stamp
+        second, fraction = divmod(milli, 1000)
+        cached_second, date = self._last_second
+        if second != cached_second:
+            date = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(second))
+            self._last_second = (second, date)
+        stamp = f"{date}.{fraction:03d}Z"
+        self._last_milli = (milli, stamp)
+        return stamp
+
+    def format(self, record: logging.LogRecord) -> str:
+        payload: dict[str, Any] = {
+            "time": self.timestamp(record.created),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        for key in record.__dict__.keys() - _RESERVED:
+            if not key.startswith("_"):
+                payload[key] = record.__dict__[key]
+        if record.exc_info:
+            payload["exception"] = self.formatException(record.exc_info)
+        return orjson.dumps(payload, default=str).decode()
+
+
+class TextFormatter(logging.Formatter):
+    def __init__(self) -> None:
+        super().__init__(
+            "%(asctime)s %(levelname)-7s %(name)s [%(request_id)s %(actor)s] %(message)s"
+        )
+
+    def format(self, record: logging.LogRecord) -> str:
+        record.__dict__.setdefault("request_id", "-")
+        record.__dict__.setdefault("actor", "-")
+        return super().format(record)
+
+
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever `sys.stderr` is now (test runners swap it)."""
+
+    @property
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: Any) -> None:
+        pass
+
+
+def configure_logging(settings: KernelSettings) -> None:
+    """Install one stderr handler on the root logger; idempotent across app instances."""
+    root = logging.getLogger()
+    for handler in list(root.handlers):
+        if getattr(handler, _MARK, False):
+            root.removeHandler(handler)
+    handler = _StderrHandler()
+    setattr(handler, _MARK, True)
+    handler.addFilter(ContextFilter())
+    handler.setFormatter(JsonFormatter() if settings.LOG_FORMAT == "json" else TextFormatter())
+    root.addHandler(handler)
+    root.setLevel(settings.LOG_LEVEL)

@@ -1,0 +1,42 @@
+"""The Flask subclass that runs the middleware stack.
+
+Flask itself is unchanged but for `dispatch_request` (a documented extension point),
+which hands the request to the stack built from the kernel's layers and the user's
+`MIDDLEWARE`, whose innermost layer is Flask's own dispatch (which raises the deferred
+routing error, 404 or 405, or calls the view). Anything the stack raises is turned
+into a response here, once, by the registered error handlers, and the headers the
+layers queued on `request.response_headers` are added to whatever response leaves,
+unless the response already has its own (the API docs page sets its own CSP).
+"""
+
+from __future__ import annotations
+
+from flask import Flask, Response
+from flask.typing import ResponseReturnValue
+
+from .middleware.stack import Handler
+from .request import Request, current_request
+
+
+class KeelFlask(Flask):
+    request_class = Request
+
+    #: The composed middleware stack; set by `create_app()` once modules are loaded.
+    keel_handler: Handler | None = None
+
+    def dispatch_view(self, request: Request) -> Response:
+        """The innermost handler: URL matching's result, then the view."""
+        return self.make_response(super().dispatch_request())
+
+    def dispatch_request(self) -> ResponseReturnValue:
+        request = current_request()
+        handler = self.keel_handler or self.dispatch_view
+        try:
+            response = handler(request)
+        except Exception as exc:  # noqa: BLE001 - the edge: every error becomes a response
+            response = self.make_response(self.handle_user_exception(exc))
+        headers = response.headers
+        for name, value in request.response_headers.items():
+            if name not in headers:
+                headers[name] = value
+        return response

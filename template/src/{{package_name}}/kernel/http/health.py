@@ -1,0 +1,33 @@
+"""Health endpoints for orchestrators: liveness never touches the database, readiness does."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, jsonify
+from sqlalchemy import text
+from sqlalchemy.exc import SQLAlchemyError
+
+from ..core.context import current_context
+from .declare import public
+from .errors import problem
+
+blueprint = Blueprint("health", __name__, url_prefix="/health")
+
+
+@blueprint.get("/live")
+@public
+def live() -> Response:
+    """The process is up and serving."""
+    return jsonify(status="ok")
+
+
+@blueprint.get("/ready")
+@public
+def ready() -> Response:
+    """The database answers; 503 with Retry-After otherwise."""
+    ctx = current_context()
+    try:
+        ctx.session.execute(text("SELECT 1"))
+    except SQLAlchemyError as exc:
+        ctx.logger.warning("Readiness check failed: %s", type(exc).__name__)
+        return problem(503, detail="The database is not reachable.", headers={"Retry-After": "5"})
+    return jsonify(status="ok", database="ok")

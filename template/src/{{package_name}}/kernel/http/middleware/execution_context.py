@@ -1,0 +1,27 @@
+"""Open the execution context around the rest of the request: one transaction.
+
+Commits when the response is a success; rolls back on an exception or a status of 400
+or more (pyramid_tm's rule), so a handled error never half-commits.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, Response
+
+from ...data.unit_of_work import open_context
+from ..request import Request
+from .stack import Handler
+
+
+def execution_context(handler: Handler, app: Flask) -> Handler:
+    def layer(request: Request) -> Response:
+        with open_context(
+            app, origin="http", actor=request.actor, request_id=request.request_id
+        ) as ctx:
+            request.context = ctx
+            response = handler(request)
+            if response.status_code >= 400:
+                ctx.rollback()
+            return response
+
+    return layer
