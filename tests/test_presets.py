@@ -14,6 +14,7 @@ import pytest
 
 from harness.commands import expect_ok
 from harness.inspect_output import leftover_markers, read_dotenv, secrets_in
+from harness.public_api import check_tree
 from harness.project import SUITE_TIMEOUT, SUMMARY_NOTE, GeneratedProject, RenderFn
 from harness.services import Availability
 from harness.template import TEST_VERSION
@@ -100,6 +101,28 @@ def test_ruff_format_leaves_no_diff(generated: GeneratedProject) -> None:
 def test_mypy(generated: GeneratedProject) -> None:
     result = generated.uv_run("mypy")
     expect_ok(result)
+
+
+@pytest.mark.generated
+def test_import_linter_keeps_the_kernel_layers(generated: GeneratedProject) -> None:
+    """`make lint` runs lint-imports; its contracts are the kernel's layering."""
+    result = generated.uv_run("lint-imports")
+    expect_ok(result)
+    assert "0 broken" in result.output, result.describe()
+
+
+@pytest.mark.generated
+def test_kernel_uses_public_apis_only(generated: GeneratedProject) -> None:
+    """No private name of Flask & co, no import hidden in a function, no Flask re-implemented."""
+    listing = generated.uv_run(
+        "python", "-c", "import flask; print(' '.join(n for n in dir(flask.Flask)))"
+    )
+    expect_ok(listing)
+    flask_methods = frozenset(listing.output.split())
+    package = generated.answers["package_name"]
+    kernel = generated.path / "src" / package / "kernel"
+    found = check_tree(sorted(kernel.rglob("*.py")), generated.path, package, flask_methods)
+    assert not found, "the kernel reaches past public APIs:\n" + "\n".join(map(str, found))
 
 
 @pytest.mark.generated

@@ -1,7 +1,7 @@
 """Deprecated since Keel 0.2.0, removed in 0.3.0: the 0.1.0 import path of these names.
 
-Import them from `<package>.kernel` (the public API) instead, e.g.
-`from ..kernel import proxy_fix`. Reading a name here still works and warns.
+Name `<package>.kernel.http.wsgi_middleware.proxy_fix` in WSGI_MIDDLEWARE instead.
+Reading a name here still works and warns.
 """
 
 from .core.deprecation import moved

@@ -110,7 +110,7 @@ class ConfigurationError(RuntimeError):
         """One error for several messages (every failed check at once)."""
         error = cls(messages[0].id, messages[0].msg, hint=messages[0].hint, obj=messages[0].obj)
         error.messages = tuple(messages)
-        error.args = (error._text(),)
+        error.args = (str(error),)
         return error
 
     @property

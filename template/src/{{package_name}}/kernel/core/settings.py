@@ -107,7 +107,7 @@ class KernelSettings(BaseSettings):
     ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {}
     #: `path:function(ctx, email) -> Actor | None`, used by `--as EMAIL` on commands.
     ACTOR_LOADER: str = ""
-    #: Check ids to silence on purpose, e.g. ("keel.W002",).
+    #: Check ids to silence on purpose, e.g. ("keel.W103",); say why in a comment.
     SILENCED_CHECKS: tuple[str, ...] = ()
 
     #: Who signs the service's tokens (`iss`) and who they are for (`aud`); both are set

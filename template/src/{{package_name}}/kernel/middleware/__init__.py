@@ -6,7 +6,7 @@ works and warns.
 
 from ..core.deprecation import moved
 
-_KERNEL = __name__.rpartition(".")[0].rpartition(".")[0]
+_KERNEL = __name__.rpartition(".")[0]
 
 __getattr__ = moved(
     __name__,
