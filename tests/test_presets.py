@@ -14,8 +14,8 @@ import pytest
 
 from harness.commands import expect_ok
 from harness.inspect_output import leftover_markers, read_dotenv, secrets_in
-from harness.public_api import check_tree
 from harness.project import SUITE_TIMEOUT, SUMMARY_NOTE, GeneratedProject, RenderFn
+from harness.public_api import check_tree
 from harness.services import Availability
 from harness.template import TEST_VERSION
 

@@ -6,7 +6,7 @@ from harness.public_api import check_source
 
 FLASK_METHODS = frozenset({"dispatch_request", "full_dispatch_request", "process_response"})
 
-SHORTCUTS = '''
+SHORTCUTS = """
 from flask.globals import _cv_app
 from flask_sqlalchemy._compat import thing
 import werkzeug._internal
@@ -23,9 +23,9 @@ class App(Flask):
 def cached(headers):
     from .bootstrap import state_of
     return headers._list
-'''
+"""
 
-CLEAN = '''
+CLEAN = """
 from flask import request, Flask
 from ._private_helper import helper
 
@@ -36,7 +36,7 @@ class App(Flask):
 
     def dispatch_view(self):
         return parts._replace(netloc="x")
-'''
+"""
 
 
 def test_every_kind_of_shortcut_is_named_with_its_line() -> None:

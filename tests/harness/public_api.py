@@ -99,8 +99,11 @@ class _Visitor(ast.NodeVisitor):
         self.generic_visit(node)
         self.depth -= 1
 
-    visit_FunctionDef = _function
-    visit_AsyncFunctionDef = _function
+    def visit_FunctionDef(self, node: ast.FunctionDef) -> None:
+        self._function(node)
+
+    def visit_AsyncFunctionDef(self, node: ast.AsyncFunctionDef) -> None:
+        self._function(node)
 
     def visit_ClassDef(self, node: ast.ClassDef) -> None:
         bases = {getattr(b, "id", getattr(b, "attr", "")) for b in node.bases}
