@@ -1,3 +1,4 @@
+## Template-owned (Keel): `copier update` refreshes this file; put your code in modules/.
 """${message}
 
 Revision ID: ${up_revision}

@@ -1,3 +1,4 @@
+# Template-owned (Keel): `copier update` refreshes this file; put your code in modules/.
 """Keel's kernel: the framework code this service runs on, and its public API.
 
 Template-owned: `copier update` refreshes every file in this package, so edit your

@@ -1,3 +1,4 @@
+# Template-owned (Keel): `copier update` refreshes this file; put your code in modules/.
 """The one bootstrap: `create_app()` builds the service from settings, for every entry point.
 
 The WSGI server (`<package>.wsgi:app`), the Celery worker, every `flask` command,

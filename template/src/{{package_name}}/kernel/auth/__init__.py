@@ -1,3 +1,4 @@
+# Template-owned (Keel): `copier update` refreshes this file; put your code in modules/.
 """Bearer-token authentication: the token rules, the families table and the backend.
 
 Issue, rotate and revoke tokens, and the per-request revocation check and actor load.

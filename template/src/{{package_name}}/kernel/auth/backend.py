@@ -1,3 +1,4 @@
+# Template-owned (Keel): `copier update` refreshes this file; put your code in modules/.
 """Tokens: a pair at login, rotation at refresh, revocation, and the per-request check.
 
 Every token carries its family id (`fam`, one per login). The database row of the

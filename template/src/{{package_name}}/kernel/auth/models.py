@@ -1,3 +1,4 @@
+# Template-owned (Keel): `copier update` refreshes this file; put your code in modules/.
 """The token families table, and the columns of the users table the kernel reads.
 
 The kernel owns `token_families`; the accounts module owns `users`. The token backend

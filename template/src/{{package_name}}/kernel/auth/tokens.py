@@ -1,3 +1,4 @@
+# Template-owned (Keel): `copier update` refreshes this file; put your code in modules/.
 """Bearer tokens: the rules every token is issued and verified with.
 
 - One pinned algorithm: HS256 with `JWT_SECRET_KEY`. Decoding accepts that one only, so

@@ -1,3 +1,4 @@
+# Template-owned (Keel): `copier update` refreshes this file; put your code in modules/.
 """The check framework: every check of the kernel, in one explicit tuple, and its runner.
 
 Checks run at startup (`create_app()`: errors stop the service, warnings are logged

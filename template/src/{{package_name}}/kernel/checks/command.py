@@ -1,3 +1,4 @@
+# Template-owned (Keel): `copier update` refreshes this file; put your code in modules/.
 """`flask check`: the report of every check, and `--list`, the catalog of ids."""
 
 from __future__ import annotations

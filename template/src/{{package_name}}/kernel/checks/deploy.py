@@ -1,3 +1,4 @@
+# Template-owned (Keel): `copier update` refreshes this file; put your code in modules/.
 """The deployment checks of the service as a whole (`flask check --deploy`)."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# Template-owned (Keel): `copier update` refreshes this file; put your code in modules/.
 """The CLI adapter's check (ids are stable: kernel/core/checks.py's CATALOG)."""
 
 from __future__ import annotations

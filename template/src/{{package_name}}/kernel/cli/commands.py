@@ -1,3 +1,4 @@
+# Template-owned (Keel): `copier update` refreshes this file; put your code in modules/.
 """The kernel's introspection commands: `flask middleware`, `permissions` and `openapi`.
 
 They print aligned tables and exit non-zero when something is wrong, the way

@@ -1,3 +1,4 @@
+# Template-owned (Keel): `copier update` refreshes this file; put your code in modules/.
 """Declare `flask` commands that run inside the execution context.
 
 A command says who it runs as; the decorator opens the context (and its transaction)

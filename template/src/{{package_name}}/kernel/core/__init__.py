@@ -1,3 +1,4 @@
+# Template-owned (Keel): `copier update` refreshes this file; put your code in modules/.
 """The bottom layer: plain values and rules every other layer builds on.
 
 Holds the actor, the clock, the execution context (without its transaction), the

@@ -1,3 +1,4 @@
+# Template-owned (Keel): `copier update` refreshes this file; put your code in modules/.
 """Who is acting: a user, the system, or nobody.
 
 An `Actor` is a plain immutable value, so it can travel in a task's headers and be

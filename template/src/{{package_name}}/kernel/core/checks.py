@@ -1,3 +1,4 @@
+# Template-owned (Keel): `copier update` refreshes this file; put your code in modules/.
 """The check vocabulary: stable ids, messages, and the error that stops startup.
 
 Every problem the kernel can report at startup or under `flask check` has an id from

@@ -1,3 +1,4 @@
+# Template-owned (Keel): `copier update` refreshes this file; put your code in modules/.
 """Time, passed in rather than read from a global, so tests can freeze it."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# Template-owned (Keel): `copier update` refreshes this file; put your code in modules/.
 """One execution context for every entry point: web request, task, command, test.
 
 The context says who acts (`actor`), on whose behalf (`request_id`), from where

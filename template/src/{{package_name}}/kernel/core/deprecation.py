@@ -1,3 +1,4 @@
+# Template-owned (Keel): `copier update` refreshes this file; put your code in modules/.
 """Old import paths that keep working for one release, with a DeprecationWarning.
 
 A module that moved leaves a small module at its old path whose `__getattr__` is made

@@ -1,3 +1,4 @@
+# Template-owned (Keel): `copier update` refreshes this file; put your code in modules/.
 """The one way settings and module declarations name an object: a dotted path.
 
 `package.module:name` or `package.module.name`; a path starting with "." is relative to

@@ -1,3 +1,4 @@
+# Template-owned (Keel): `copier update` refreshes this file; put your code in modules/.
 """Structured logging: one JSON object per line, stamped with request id and actor.
 
 `configure_logging()` (called by `create_app()`) installs one ordinary stderr handler

@@ -1,3 +1,4 @@
+# Template-owned (Keel): `copier update` refreshes this file; put your code in modules/.
 """Permissions: small objects that compose with `&`, `|` and `~`, deny by default.
 
 Every route declares one (`@requires(...)`) or is explicitly public (`@public`); an

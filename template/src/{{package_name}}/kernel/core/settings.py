@@ -1,3 +1,4 @@
+# Template-owned (Keel): `copier update` refreshes this file; put your code in modules/.
 """Typed settings, read from the environment (and `.env`) in one place.
 
 `KernelSettings` declares what the kernel needs; the project's `settings.Settings`

@@ -1,3 +1,4 @@
+# Template-owned (Keel): `copier update` refreshes this file; put your code in modules/.
 """The kernel's per-app state: one object on `app.extensions["keel"]`, one accessor.
 
 `create_app()` builds a `KernelState` with the settings and adds each part it sets up

@@ -1,3 +1,4 @@
+# Template-owned (Keel): `copier update` refreshes this file; put your code in modules/.
 """SQLAlchemy 2 models and Flask-SQLAlchemy, configured the same way for every entry point.
 
 - `Model` is the typed declarative base every module's models subclass; its metadata

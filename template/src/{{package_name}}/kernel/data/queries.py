@@ -1,3 +1,4 @@
+# Template-owned (Keel): `copier update` refreshes this file; put your code in modules/.
 """Queries that obey a permission: one object (or 404), or a list filtered in SQL."""
 
 from __future__ import annotations

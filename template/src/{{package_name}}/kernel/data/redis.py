@@ -1,3 +1,4 @@
+# Template-owned (Keel): `copier update` refreshes this file; put your code in modules/.
 """Client options for every Redis the service talks to: fail fast, never hang."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# Template-owned (Keel): `copier update` refreshes this file; put your code in modules/.
 """`open_context()`: the execution context and its transaction, around one unit of work.
 
 It pushes the Flask app context (so Flask-SQLAlchemy behaves the same everywhere),

@@ -1,3 +1,4 @@
+# Template-owned (Keel): `copier update` refreshes this file; put your code in modules/.
 """The HTTP adapter: the Flask app class, the middleware stack, errors and OpenAPI.
 
 Holds everything a request meets between the WSGI server and a module's view: the

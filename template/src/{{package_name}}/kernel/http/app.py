@@ -1,3 +1,4 @@
+# Template-owned (Keel): `copier update` refreshes this file; put your code in modules/.
 """The Flask subclass that runs the middleware stack.
 
 Flask itself is unchanged but for `dispatch_request` (a documented extension point),

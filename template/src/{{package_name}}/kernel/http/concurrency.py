@@ -1,3 +1,4 @@
+# Template-owned (Keel): `copier update` refreshes this file; put your code in modules/.
 """Optimistic concurrency over HTTP: an ETag per object version, `If-Match` to write.
 
 A client reads an object (`ETag: "12-3"`), then sends `If-Match: "12-3"` with its

@@ -1,3 +1,4 @@
+# Template-owned (Keel): `copier update` refreshes this file; put your code in modules/.
 """`@requires(permission)` and `@public`: what a view declares, enforced and documented.
 
 The authorization middleware reads the declaration (deny by default: a route without

@@ -1,3 +1,4 @@
+# Template-owned (Keel): `copier update` refreshes this file; put your code in modules/.
 """The API's description: `GET /openapi.json` and Swagger UI at `GET /docs`.
 
 Template-owned (refreshed by `copier update`).

@@ -1,3 +1,4 @@
+# Template-owned (Keel): `copier update` refreshes this file; put your code in modules/.
 """Every error leaves as RFC 9457 problem+json, converted once, at the stack's edge.
 
 Body: `type`, `title`, `status`, `detail`, `request_id`, plus `errors` for validation

@@ -1,3 +1,4 @@
+# Template-owned (Keel): `copier update` refreshes this file; put your code in modules/.
 """Health endpoints for orchestrators: liveness never touches the database, readiness does."""
 
 from __future__ import annotations

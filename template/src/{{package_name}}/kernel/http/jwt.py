@@ -1,3 +1,4 @@
+# Template-owned (Keel): `copier update` refreshes this file; put your code in modules/.
 """flask-jwt-extended, configured to answer like the rest of the service.
 
 It issues the tokens (kernel/auth/backend.py) with the kernel's rules (`jwt_config`).

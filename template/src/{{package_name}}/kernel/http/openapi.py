@@ -1,3 +1,4 @@
+# Template-owned (Keel): `copier update` refreshes this file; put your code in modules/.
 """The OpenAPI document: bearer auth, problem+json errors, and its committed text.
 
 Template-owned (refreshed by `copier update`).

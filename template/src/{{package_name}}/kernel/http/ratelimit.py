@@ -1,3 +1,4 @@
+# Template-owned (Keel): `copier update` refreshes this file; put your code in modules/.
 """Rate limits on the `limits` library, without Flask-Limiter's request hooks.
 
 Flask-Limiter registers before/after_request hooks, which the kernel refuses (keel.E010):

@@ -1,3 +1,4 @@
+# Template-owned (Keel): `copier update` refreshes this file; put your code in modules/.
 """The request object every middleware and view receives.
 
 Flask's request, plus the per-request state the middleware stack fills in, as typed

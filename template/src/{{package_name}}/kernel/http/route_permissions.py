@@ -1,3 +1,4 @@
+# Template-owned (Keel): `copier update` refreshes this file; put your code in modules/.
 """Every route and the permission it declares: the table `flask permissions` prints.
 
 Built from `app.url_map` after all modules are loaded. A route (METHOD and RULE) with

@@ -1,3 +1,4 @@
+# Template-owned (Keel): `copier update` refreshes this file; put your code in modules/.
 """URL converters bounded to what the database can hold.
 
 Werkzeug's `int` converter accepts any number of digits; `/projects/99999999999` then

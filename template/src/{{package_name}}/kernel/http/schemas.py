@@ -1,3 +1,4 @@
+# Template-owned (Keel): `copier update` refreshes this file; put your code in modules/.
 """The base of every request and response schema: strict about what it accepts.
 
 - Unknown fields are an error (422), not silently dropped: a client sending `owner_id`

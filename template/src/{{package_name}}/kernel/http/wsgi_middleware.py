@@ -1,3 +1,4 @@
+# Template-owned (Keel): `copier update` refreshes this file; put your code in modules/.
 """WSGI middleware for transport concerns (`settings.WSGI_MIDDLEWARE`).
 
 A factory takes the WSGI application and the settings and returns the wrapped

@@ -1,3 +1,4 @@
+# Template-owned (Keel): `copier update` refreshes this file; put your code in modules/.
 """The module registry: `INSTALLED_MODULES` decides what loads, and in which order.
 
 Each installed module is a package with a `module.py` that declares, by dotted path,

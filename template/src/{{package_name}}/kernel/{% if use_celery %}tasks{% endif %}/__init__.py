@@ -1,3 +1,4 @@
+# Template-owned (Keel): `copier update` refreshes this file; put your code in modules/.
 """Background tasks: Celery, run inside the same execution context as a request.
 
 This package is the task adapter: `settings` (CelerySettings, which turns it on),

@@ -1,3 +1,4 @@
+# Template-owned (Keel): `copier update` refreshes this file; put your code in modules/.
 """Declaring tasks: `@context_task`, which records a `TaskRef` (it registers nothing).
 
 Every Celery app `create_app()` builds registers the declared tasks of the installed

@@ -1,3 +1,4 @@
+# Template-owned (Keel): `copier update` refreshes this file; put your code in modules/.
 """`enqueue(ctx, task, ...)`: publish a task once the unit of work commits.
 
 The message carries the actor and the request id in its headers; nothing is published

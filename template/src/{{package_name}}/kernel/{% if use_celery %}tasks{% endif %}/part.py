@@ -1,3 +1,4 @@
+# Template-owned (Keel): `copier update` refreshes this file; put your code in modules/.
 """The task worker as an optional kernel part, turned on by `CelerySettings.extensions()`."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# Template-owned (Keel): `copier update` refreshes this file; put your code in modules/.
 """The settings Celery needs; the project's `Settings` subclasses `CelerySettings`."""
 
 from __future__ import annotations

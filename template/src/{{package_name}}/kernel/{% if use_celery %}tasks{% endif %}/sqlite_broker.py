@@ -1,3 +1,4 @@
+# Template-owned (Keel): `copier update` refreshes this file; put your code in modules/.
 """The embedded broker: kombu's SQLAlchemy transport on a SQLite file, made safe to share."""
 
 from __future__ import annotations

@@ -1,3 +1,4 @@
+# Template-owned (Keel): `copier update` refreshes this file; put your code in modules/.
 """The Celery app `create_app()` builds, and how each task runs on the worker.
 
 Reliability defaults (see docs/tasks.md): late acks with requeue when a worker dies,

@@ -1,3 +1,4 @@
+# Template-owned (Keel): `copier update` refreshes this file; put your code in modules/.
 """The middleware stack: the kernel's layers in a fixed order, yours placed among them.
 
 A middleware is a factory called once at startup with the next handler and the app; it

@@ -1,3 +1,4 @@
+# Template-owned (Keel): `copier update` refreshes this file; put your code in modules/.
 """One structured log line per request: method, path, status, duration, request id, actor.
 
 It logs in `finally`, so a request that fails still gets its line, with the status the

@@ -1,3 +1,4 @@
+# Template-owned (Keel): `copier update` refreshes this file; put your code in modules/.
 """Resolve the actor from the bearer token, once per request, and rebind the context.
 
 Always placed after `execution_context` (kernel/http/middleware/chain.py): the

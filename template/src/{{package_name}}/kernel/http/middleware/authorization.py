@@ -1,3 +1,4 @@
+# Template-owned (Keel): `copier update` refreshes this file; put your code in modules/.
 """Authorize every request against the permission its route declares (deny by default).
 
 The table of (endpoint, method) -> permission is built once at startup; an unknown

@@ -1,3 +1,4 @@
+# Template-owned (Keel): `copier update` refreshes this file; put your code in modules/.
 """The request pipeline: the kernel's layers in a fixed order, the user's placed among them.
 
 The kernel's layers, outermost first, always run and in this order (`KERNEL_LAYERS`):

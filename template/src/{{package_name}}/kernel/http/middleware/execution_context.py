@@ -1,3 +1,4 @@
+# Template-owned (Keel): `copier update` refreshes this file; put your code in modules/.
 """Open the execution context around the rest of the request: one transaction.
 
 Commits when the response is a success; rolls back on an exception or a status of 400

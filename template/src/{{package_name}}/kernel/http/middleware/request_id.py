@@ -1,3 +1,4 @@
+# Template-owned (Keel): `copier update` refreshes this file; put your code in modules/.
 """Give every request an id: the caller's `X-Request-ID` when well-formed, a new one otherwise.
 
 The id is returned in the `X-Request-ID` response header (errors included), stamped on

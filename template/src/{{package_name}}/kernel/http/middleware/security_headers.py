@@ -1,3 +1,4 @@
+# Template-owned (Keel): `copier update` refreshes this file; put your code in modules/.
 """Security headers on every response, errors included (queued before the call).
 
 Strict-Transport-Security is only sent on HTTPS requests (as seen through the trusted

@@ -1,3 +1,4 @@
+# Template-owned (Keel): `copier update` refreshes this file; put your code in modules/.
 """What a middleware layer is, and how a chain of them is composed around the view."""
 
 from __future__ import annotations
