@@ -5,7 +5,9 @@ Template-owned: `copier update` refreshes every file in this package, so edit yo
 modules and `settings.py` instead. Its rule: the kernel never imports a domain module
 by name; it loads what `settings.INSTALLED_MODULES` lists, in that order.
 
-Your modules import what they need from here (`from ..kernel import requires, Model`);
+Your modules import what they need from here (`from ..kernel import requires, Model`),
+and your settings subclass `ServiceSettings` (the kernel's settings, with Celery's
+when the service has tasks);
 these names are the kernel's public API and keep working across updates. The task
 API (`context_task`, `enqueue`, `CelerySettings`) lives in `kernel.tasks` in services
 generated with Celery.
@@ -66,6 +68,7 @@ from .http.ratelimit import RateLimited, rate_limiter_of
 from .http.request import Request, authenticated, current_request, require_actor
 from .http.schemas import StrictSchema
 from .registry.modules import Module
+from .service import ServiceSettings
 
 __all__ = [
     "ANONYMOUS",
@@ -95,6 +98,7 @@ __all__ = [
     "Public",
     "RateLimited",
     "Request",
+    "ServiceSettings",
     "StrictSchema",
     "UTCDateTime",
     "authenticated",

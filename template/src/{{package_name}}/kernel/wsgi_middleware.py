@@ -1,17 +1,10 @@
 # Template-owned (Keel): `copier update` refreshes this file; put your code in modules/.
-"""Deprecated since Keel 0.2.0, removed in 0.3.0: the 0.1.0 import path of these names.
+"""The dotted path settings.py names in WSGI_MIDDLEWARE: `<package>.kernel.wsgi_middleware`.
 
-Name `<package>.kernel.http.wsgi_middleware.proxy_fix` in WSGI_MIDDLEWARE instead.
-Reading a name here still works and warns.
+A stable alias of kernel/http/wsgi_middleware.py, kept so the line your settings.py has
+had since Keel 0.1.0 never needs to change.
 """
 
-from .core.deprecation import moved
+from .http.wsgi_middleware import proxy_fix
 
-_KERNEL = __name__.rpartition(".")[0]
-
-__getattr__ = moved(
-    __name__,
-    {
-        "proxy_fix": f"{_KERNEL}.http.wsgi_middleware",
-    },
-)
+__all__ = ["proxy_fix"]

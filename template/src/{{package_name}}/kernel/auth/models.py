@@ -1,7 +1,8 @@
 # Template-owned (Keel): `copier update` refreshes this file; put your code in modules/.
 """The token families table, and the columns of the users table the kernel reads.
 
-The kernel owns `token_families`; the accounts module owns `users`. The token backend
+The kernel owns `token_families` (its migrations: kernel/data/migrations/); the
+accounts module owns `users`. The token backend
 reads four columns of it (`id`, `email`, `roles` as space-separated names, `is_active`)
 through the light `USERS` table below, never through the accounts module's classes:
 the kernel imports no domain module. A project that renames those columns changes
@@ -45,7 +46,10 @@ class TokenFamily(Model):
 
     #: Random, 32 hex characters.
     id: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
-    user_id: Mapped[int] = mapped_column(sa.ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    #: The user's id, by value: no foreign key into the accounts module's table, so the
+    #: kernel's migrations never depend on the project's (a deleted user's families are
+    #: refused like revoked ones: the revocation check joins `users`).
+    user_id: Mapped[int] = mapped_column(index=True)
     current_jti: Mapped[str] = mapped_column(sa.String(64))
     created_at: Mapped[datetime] = mapped_column(sa.DateTime(timezone=True), default=_now)
     #: When the last refresh token of the family expires (rows past it can be deleted).

@@ -263,8 +263,8 @@ def init_celery(app: Flask) -> KeelCelery:
         raise ConfigurationError(
             "keel.E001",
             "This service uses Celery, so its Settings must subclass CelerySettings.",
-            hint="Write `class Settings(CelerySettings)` in settings.py "
-            "(from .kernel.tasks import CelerySettings).",
+            hint="Write `class Settings(ServiceSettings)` in settings.py "
+            "(from .kernel import ServiceSettings).",
             obj="settings",
         )
     for url in (settings.CELERY_BROKER_URL, settings.CELERY_RESULT_BACKEND):
