@@ -3,15 +3,18 @@
 Why a snapshot instead of the repository itself: Copier renders a dirty local repository
 from a throwaway commit, so the answers file records a `_commit` no later `copier update`
 can find, and a commit after a tag is recorded as `<tag>-N-g<hash>`, which Copier treats
-as newer than the tag. Rendering from a fresh clone that holds exactly the working tree
-(uncommitted and untracked files included, git-ignored ones left out) and carries one
-tag makes `_commit` a real version and tests what is on disk, not what was last committed.
+as newer than the tag. The snapshot is a clone of the repository (its history, with a
+tag for every release recorded in releases.toml, so old releases render and update as
+they would for a user) whose last commit holds exactly the working tree (uncommitted and
+untracked files included, git-ignored ones left out), tagged `TEST_VERSION`.
 """
 
 from __future__ import annotations
 
 import shutil
 import subprocess
+import tomllib
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +26,9 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 
 #: Preset answer files, one per supported combination the suite renders.
 PRESETS_DIR = REPO_ROOT / "presets"
+
+#: The record of every release: version and full commit.
+RELEASES_FILE = REPO_ROOT / "releases.toml"
 
 #: Tag given to the snapshot. Higher than any real release, so an update from a real
 #: release to the working tree is an upgrade, never a downgrade.
@@ -51,8 +57,40 @@ def working_tree_files(repo: Path = REPO_ROOT) -> list[Path]:
     return [Path(name) for name in names if (repo / name).is_file() or (repo / name).is_symlink()]
 
 
+@dataclass(frozen=True)
+class Release:
+    version: str
+    commit: str
+
+
+def releases(path: Path = RELEASES_FILE) -> list[Release]:
+    """The releases recorded in releases.toml, oldest first."""
+    data = tomllib.loads(path.read_text(encoding="utf-8"))
+    found = [Release(str(r["version"]), str(r["commit"])) for r in data.get("release", [])]
+    return sorted(found, key=lambda r: tuple(int(part) for part in r.version.split(".")))
+
+
 def snapshot(dest: Path, repo: Path = REPO_ROOT, version: str = TEST_VERSION) -> Path:
-    """Copy the working tree of `repo` into a new git repository at `dest`, tagged `version`."""
+    """Clone `repo` into `dest`, tag its recorded releases, and commit the working tree of
+    `repo` on top, tagged `version`."""
+    subprocess.run(["git", "clone", "--quiet", str(repo), str(dest)], check=True)
+    existing = set(_git_output(dest, "tag", "--list").split())
+    for release in releases(repo / "releases.toml"):
+        if release.version in existing:
+            continue
+        probe = subprocess.run(
+            ["git", "cat-file", "-e", f"{release.commit}^{{commit}}"],
+            cwd=dest,
+            capture_output=True,
+            check=False,
+        )
+        if probe.returncode != 0:
+            raise RuntimeError(
+                f"release {release.version}: commit {release.commit} is not in {repo}'s "
+                "history (a shallow clone?); the update tests need every recorded release."
+            )
+        _git(dest, *_GIT_IDENTITY, "tag", release.version, release.commit)
+    _git(dest, "rm", "-r", "-q", "-f", "--", ".")
     for rel in working_tree_files(repo):
         target = dest / rel
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -114,3 +152,9 @@ def read_answers(project: Path) -> dict[str, Any]:
 
 def _git(cwd: Path, *args: str) -> None:
     subprocess.run(["git", *args], cwd=cwd, check=True, capture_output=True)
+
+
+def _git_output(cwd: Path, *args: str) -> str:
+    return subprocess.run(
+        ["git", *args], cwd=cwd, check=True, capture_output=True, text=True
+    ).stdout

@@ -1,0 +1,127 @@
+"""`copier update` from every recorded release, for every preset, on a project a team has
+worked in: no conflict left, their edits and their rows intact, lint and suite green.
+
+For each release in releases.toml and each preset: render the release, apply the
+team's scripted edits (harness/update.py), put rows in the database through the API,
+commit, update to the working tree, and check. One preset also changes an answer on
+update (`use_celery` off, then on again) with the same checks.
+"""
+
+from __future__ import annotations
+
+import itertools
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from harness.services import Availability
+from harness.template import TEST_VERSION, commit_all, load_preset, preset_names, releases, render
+from harness.update import (
+    ROWS,
+    Project,
+    add_rows,
+    apply_team_edits,
+    conflicts,
+    finish_update,
+    heads,
+    lint,
+    seed_or_read,
+    suite,
+    team_edits_missing,
+    update,
+)
+
+CASES = [
+    pytest.param(release.version, preset, id=f"{release.version}-{preset}")
+    for release, preset in itertools.product(releases(), preset_names())
+]
+
+
+def _database_env(preset_data: dict[str, Any], request: pytest.FixtureRequest) -> dict[str, str]:
+    """The project's database: its SQLite file, or a scratch PostgreSQL database."""
+    if preset_data.get("database") != "postgresql":
+        return {}
+    postgres: Availability = request.getfixturevalue("postgres")
+    if postgres.url is None:
+        pytest.skip(postgres.skip_message)
+    return {"POSTGRES_ADMIN_URL": postgres.url, "TEST_DATABASE_URL": postgres.url}
+
+
+def _scratch_database(project: Project, admin_url: str) -> str:
+    """Create a database of its own for this project's rows; return its URL."""
+    name = f"keel_update_{uuid.uuid4().hex[:10]}"
+    script = (
+        "import sys, psycopg\n"
+        "with psycopg.connect(sys.argv[1], autocommit=True) as c:\n"
+        f"    c.execute('CREATE DATABASE {name}')\n"
+    )
+    result = project.tool("python", "-c", script, admin_url)
+    assert result.ok, result.describe()
+    return admin_url.rsplit("/", 1)[0] + f"/{name}"
+
+
+def _started(
+    version: str, preset: str, template_repo: Path, tmp_path: Path, db_env: dict[str, str]
+) -> Project:
+    """A project rendered at `version`, worked in by the team, with rows, committed."""
+    data = load_preset(preset)
+    path = tmp_path / "service"
+    render(template_repo, path, data, version=version)
+    commit_all(path, f"Start from Keel {version}")
+    package = str(data.get("package_name") or f"{preset}_service")
+    project = Project(path, package, {})
+    project.sync()
+    if "POSTGRES_ADMIN_URL" in db_env:
+        project.env["DATABASE_URL"] = _scratch_database(project, db_env["POSTGRES_ADMIN_URL"])
+    apply_team_edits(project, version)
+    add_rows(project)
+    project.commit("Rows")
+    return project
+
+
+def _check(project: Project, suite_env: dict[str, str]) -> None:
+    left = conflicts(project)
+    assert not left, "copier update left conflicts:\n" + "\n".join(left)
+    missing = team_edits_missing(project)
+    assert not missing, f"the update lost the team's {', '.join(missing)}"
+    finish_update(project)
+    assert len(heads(project)) == 1, "the project's migration chain has more than one head"
+    assert seed_or_read(project, "read") == ROWS
+    lint(project)
+    suite(project, suite_env)
+
+
+@pytest.mark.update
+@pytest.mark.parametrize(("version", "preset"), CASES)
+def test_update_from_a_release_keeps_the_team_work(
+    version: str,
+    preset: str,
+    template_repo: Path,
+    tmp_path: Path,
+    request: pytest.FixtureRequest,
+) -> None:
+    db_env = _database_env(load_preset(preset), request)
+    suite_env = {k: v for k, v in db_env.items() if k == "TEST_DATABASE_URL"}
+    project = _started(version, preset, template_repo, tmp_path, db_env)
+    update(project)
+    _check(project, suite_env)
+    assert f"_commit: {TEST_VERSION}" in (project.path / ".copier-answers.yml").read_text()
+
+
+@pytest.mark.update
+def test_changing_an_answer_on_update_does_not_conflict(
+    template_repo: Path, tmp_path: Path
+) -> None:
+    newest = releases()[-1].version
+    project = _started(newest, "standard", template_repo, tmp_path, {})
+    update(project)
+    _check(project, {})
+    project.commit("Update to the working tree")
+    for use_celery in (False, True):
+        update(project, use_celery=use_celery)
+        _check(project, {})
+        tasks = project.path / "src" / project.package / "kernel" / "tasks"
+        assert tasks.is_dir() is use_celery
+        project.commit(f"use_celery={use_celery}")
