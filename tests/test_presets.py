@@ -13,7 +13,8 @@ from typing import Any
 import pytest
 
 from harness.commands import expect_ok
-from harness.inspect_output import leftover_markers, read_dotenv, secrets_in
+from harness.inspect_output import leftover_markers, read_dotenv, rendered_files, secrets_in
+from harness.ownership import HEADER_MARK, owner
 from harness.project import SUITE_TIMEOUT, SUMMARY_NOTE, GeneratedProject, RenderFn
 from harness.public_api import check_tree
 from harness.services import Availability
@@ -77,6 +78,18 @@ def test_each_render_gets_fresh_secrets(
 
 
 # ------------------------------------------------------------- the generated project's tools
+
+
+def test_template_owned_files_say_so_and_user_files_do_not(generated: GeneratedProject) -> None:
+    """The boundary an update relies on: every template-owned file carries the header."""
+    wrong = []
+    for path in rendered_files(generated.path):
+        rel = path.relative_to(generated.path).as_posix()
+        first = path.read_text(encoding="utf-8", errors="replace").split("\n", 1)[0]
+        marked = HEADER_MARK in first
+        if (owner(rel) == "template") != marked:
+            wrong.append(f"{rel}: {'has' if marked else 'lacks'} the template-owned header")
+    assert not wrong, "\n".join(wrong)
 
 
 @pytest.mark.generated

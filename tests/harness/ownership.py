@@ -36,6 +36,7 @@ TEMPLATE_OWNED = (
     "docs/middleware.md",
     "docs/openapi.md",
     "docs/tasks.md",
+    "docs/updating.md",
 )
 
 #: Regenerated from the code, or written by Copier: no header, never hand-edited.
@@ -43,7 +44,7 @@ DERIVED = ("openapi.json", "permissions.json", ".copier-answers.yml", ".env")
 
 
 def owner(path: str) -> str:
-    """"template", "derived" or "user" for a project-relative POSIX path."""
+    """ "template", "derived" or "user" for a project-relative POSIX path."""
     name = str(PurePosixPath(path))
     if name in DERIVED:
         return "derived"
