@@ -74,7 +74,7 @@ class Project:
         self.git("add", "--all")
         self.git(
             "-c", "user.name=Team", "-c", "user.email=team@example.com",
-            "commit", "--quiet", "--no-verify", "-m", message,
+            "commit", "--quiet", "--no-verify", "--allow-empty", "-m", message,
         )  # fmt: skip
 
 
@@ -117,6 +117,7 @@ def apply_team_edits(project: Project, version: str) -> None:
     expect_ok(project.tool("flask", "db", "revision", "--autogenerate", "-m", "invoices"))
     expect_ok(project.tool("ruff", "format", "migrations"))
     expect_ok(project.tool("ruff", "check", "--fix", "migrations"))
+    expect_ok(project.tool("flask", "db", "upgrade"))
     expect_ok(project.tool("flask", "openapi"))
     expect_ok(project.tool("flask", "permissions", "--json"))
     project.commit("Invoices module, team settings")
@@ -139,8 +140,8 @@ if mode == "seed":
     assert made.status_code == 201, made.get_data(as_text=True)
 projects = client.get("/api/v1/projects/", headers=headers).get_json()
 invoices = client.get("/api/v1/invoices/", headers=headers).get_json()
-print(json.dumps({"projects": sorted(p["name"] for p in projects["items"]),
-                  "invoices": [i["number"] for i in invoices]}))
+print("ROWS=" + json.dumps({"projects": sorted(p["name"] for p in projects["items"]),
+                            "invoices": [i["number"] for i in invoices]}))
 """
 
 
@@ -149,13 +150,15 @@ def seed_or_read(project: Project, mode: str) -> dict[str, Any]:
     script = SEED.replace("PACKAGE", project.package)
     result = project.tool("python", "-c", script, EMAIL, PASSWORD, mode)
     expect_ok(result)
-    found: dict[str, Any] = json.loads(result.output.strip().splitlines()[-1])
+    line = next(line for line in result.output.splitlines() if line.startswith("ROWS="))
+    found: dict[str, Any] = json.loads(line.removeprefix("ROWS="))
     return found
 
 
 def add_rows(project: Project) -> None:
     expect_ok(project.tool("flask", "users", "create", "--email", EMAIL, stdin=f"{PASSWORD}\n"))
-    assert seed_or_read(project, "seed") == ROWS
+    seeded = seed_or_read(project, "seed")
+    assert seeded == ROWS, seeded
 
 
 ROWS = {"projects": ["Ledger", "Payroll"], "invoices": ["ACME-1"]}
