@@ -1,3 +1,0 @@
-"""What the recording middleware saw, in order (cleared by the tests)."""
-
-EVENTS: list[str] = []

@@ -1,1 +1,0 @@
-"""Modules installed only by tests, to exercise the kernel."""

@@ -1,1 +1,0 @@
-"""A module whose view raises: the error path must not leak it."""

@@ -1,1 +1,0 @@
-"""Declares a blueprint whose name clashes with tests.support.failing."""

@@ -1,1 +1,0 @@
-"""One service function, reached from HTTP, a task, a command and a test."""

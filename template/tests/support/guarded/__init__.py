@@ -1,1 +1,0 @@
-"""Routes guarded by permissions, and one route that declares none."""

@@ -1,1 +1,0 @@
-"""A module whose view writes a user and answers the status it is asked for."""

@@ -1,1 +1,0 @@
-"""A module with tasks that report the context they ran in (Celery tests only)."""
