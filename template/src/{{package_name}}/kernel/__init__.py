@@ -14,6 +14,7 @@ generated with Celery.
 
 Layers (each subpackage's docstring says what it may import; import-linter checks it):
 
+    testing     the pytest plugin: the generic fixtures every suite shares
     bootstrap   create_app(): the one place that decides the order of startup
     checks      every check, in one tuple, and `flask check`
     cli         commands in an execution context; middleware/permissions/openapi

@@ -5,7 +5,15 @@ Import them from `<package>.kernel` (the public API) instead, e.g.
 `from ..kernel import Actor`. Reading a name here still works and warns.
 """
 
+from typing import TYPE_CHECKING
+
 from .core.deprecation import moved
+
+if TYPE_CHECKING:  # the real names, for type checkers; at run time they warn
+    from .core.actors import ANONYMOUS as ANONYMOUS
+    from .core.actors import SYSTEM as SYSTEM
+    from .core.actors import Actor as Actor
+    from .core.actors import ActorKind as ActorKind
 
 _KERNEL = __name__.rpartition(".")[0]
 

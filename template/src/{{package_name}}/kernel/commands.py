@@ -5,7 +5,15 @@ Import them from `<package>.kernel` (the public API) instead, e.g.
 `from ..kernel import in_context`. Reading a name here still works and warns.
 """
 
+from typing import TYPE_CHECKING
+
 from .core.deprecation import moved
+
+if TYPE_CHECKING:  # the real names, for type checkers; at run time they warn
+    from .cli.context import ACTOR_ATTRIBUTE as ACTOR_ATTRIBUTE
+    from .cli.context import in_context as in_context
+    from .cli.context import open_shell_context as open_shell_context
+    from .cli.context import resolve_user_actor as resolve_user_actor
 
 _KERNEL = __name__.rpartition(".")[0]
 

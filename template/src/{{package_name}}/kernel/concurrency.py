@@ -5,7 +5,14 @@ Import them from `<package>.kernel` (the public API) instead, e.g.
 `from ..kernel import check_if_match`. Reading a name here still works and warns.
 """
 
+from typing import TYPE_CHECKING
+
 from .core.deprecation import moved
+
+if TYPE_CHECKING:  # the real names, for type checkers; at run time they warn
+    from .http.concurrency import check_if_match as check_if_match
+    from .http.concurrency import entity_tag as entity_tag
+    from .http.concurrency import quoted as quoted
 
 _KERNEL = __name__.rpartition(".")[0]
 

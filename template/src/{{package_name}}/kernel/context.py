@@ -5,7 +5,18 @@ Import them from `<package>.kernel` (the public API) instead, e.g.
 `from ..kernel import ExecutionContext`. Reading a name here still works and warns.
 """
 
+from typing import TYPE_CHECKING
+
 from .core.deprecation import moved
+
+if TYPE_CHECKING:  # the real names, for type checkers; at run time they warn
+    from .core.context import ExecutionContext as ExecutionContext
+    from .core.context import NoContextError as NoContextError
+    from .core.context import Origin as Origin
+    from .core.context import current_context as current_context
+    from .core.context import new_request_id as new_request_id
+    from .core.context import rebind as rebind
+    from .data.unit_of_work import open_context as open_context
 
 _KERNEL = __name__.rpartition(".")[0]
 

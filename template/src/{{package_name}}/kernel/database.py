@@ -5,7 +5,16 @@ Import them from `<package>.kernel` (the public API) instead, e.g.
 `from ..kernel import Model`. Reading a name here still works and warns.
 """
 
+from typing import TYPE_CHECKING
+
 from .core.deprecation import moved
+
+if TYPE_CHECKING:  # the real names, for type checkers; at run time they warn
+    from .data.database import NAMING_CONVENTION as NAMING_CONVENTION
+    from .data.database import Model as Model
+    from .data.database import Session as Session
+    from .data.database import UTCDateTime as UTCDateTime
+    from .data.database import db as db
 
 _KERNEL = __name__.rpartition(".")[0]
 

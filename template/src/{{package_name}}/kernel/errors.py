@@ -5,7 +5,13 @@ Import them from `<package>.kernel` (the public API) instead, e.g.
 `from ..kernel import problem`. Reading a name here still works and warns.
 """
 
+from typing import TYPE_CHECKING
+
 from .core.deprecation import moved
+
+if TYPE_CHECKING:  # the real names, for type checkers; at run time they warn
+    from .http.errors import PROBLEM_MIMETYPE as PROBLEM_MIMETYPE
+    from .http.errors import problem as problem
 
 _KERNEL = __name__.rpartition(".")[0]
 

@@ -5,7 +5,15 @@ Import them from `<package>.kernel` (the public API) instead, e.g.
 `from ..kernel import Module`. Reading a name here still works and warns.
 """
 
+from typing import TYPE_CHECKING
+
 from .core.deprecation import moved
+
+if TYPE_CHECKING:  # the real names, for type checkers; at run time they warn
+    from .registry.modules import LoadedModule as LoadedModule
+    from .registry.modules import Module as Module
+    from .registry.modules import ModuleLoadError as ModuleLoadError
+    from .registry.modules import load_modules as load_modules
 
 _KERNEL = __name__.rpartition(".")[0]
 

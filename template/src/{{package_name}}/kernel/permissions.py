@@ -5,7 +5,29 @@ Import them from `<package>.kernel` (the public API) instead, e.g.
 `from ..kernel import requires`. Reading a name here still works and warns.
 """
 
+from typing import TYPE_CHECKING
+
 from .core.deprecation import moved
+
+if TYPE_CHECKING:  # the real names, for type checkers; at run time they warn
+    from .core.permissions import PERMISSION_ATTRIBUTE as PERMISSION_ATTRIBUTE
+    from .core.permissions import AllOf as AllOf
+    from .core.permissions import AnyOf as AnyOf
+    from .core.permissions import HasPermissionCode as HasPermissionCode
+    from .core.permissions import HasRole as HasRole
+    from .core.permissions import IsAuthenticated as IsAuthenticated
+    from .core.permissions import IsOwner as IsOwner
+    from .core.permissions import IsSystem as IsSystem
+    from .core.permissions import Not as Not
+    from .core.permissions import Permission as Permission
+    from .core.permissions import PermissionDenied as PermissionDenied
+    from .core.permissions import Public as Public
+    from .core.permissions import authorize as authorize
+    from .core.permissions import permission_of as permission_of
+    from .data.queries import get_or_404 as get_or_404
+    from .data.queries import scoped as scoped
+    from .http.declare import public as public
+    from .http.declare import requires as requires
 
 _KERNEL = __name__.rpartition(".")[0]
 

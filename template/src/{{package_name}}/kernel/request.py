@@ -5,7 +5,12 @@ Import them from `<package>.kernel` (the public API) instead, e.g.
 `from ..kernel import Request`. Reading a name here still works and warns.
 """
 
+from typing import TYPE_CHECKING
+
 from .core.deprecation import moved
+
+if TYPE_CHECKING:  # the real names, for type checkers; at run time they warn
+    from .http.request import Request as Request
 
 _KERNEL = __name__.rpartition(".")[0]
 

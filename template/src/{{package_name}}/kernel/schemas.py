@@ -5,7 +5,13 @@ Import them from `<package>.kernel` (the public API) instead, e.g.
 `from ..kernel import StrictSchema`. Reading a name here still works and warns.
 """
 
+from typing import TYPE_CHECKING
+
 from .core.deprecation import moved
+
+if TYPE_CHECKING:  # the real names, for type checkers; at run time they warn
+    from .http.schemas import NUL_MESSAGE as NUL_MESSAGE
+    from .http.schemas import StrictSchema as StrictSchema
 
 _KERNEL = __name__.rpartition(".")[0]
 

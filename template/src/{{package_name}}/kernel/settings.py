@@ -5,7 +5,14 @@ Import them from `<package>.kernel` (the public API) instead, e.g.
 `from ..kernel import KernelSettings`. Reading a name here still works and warns.
 """
 
+from typing import TYPE_CHECKING
+
 from .core.deprecation import moved
+
+if TYPE_CHECKING:  # the real names, for type checkers; at run time they warn
+    from .core.checks import ConfigurationError as ConfigurationError
+    from .core.settings import Environment as Environment
+    from .core.settings import KernelSettings as KernelSettings
 
 _KERNEL = __name__.rpartition(".")[0]
 

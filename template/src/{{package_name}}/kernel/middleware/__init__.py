@@ -5,7 +5,14 @@ Import `Handler` and `place` from `<package>.kernel` instead. Reading a name her
 works and warns.
 """
 
+from typing import TYPE_CHECKING
+
 from ..core.deprecation import moved
+
+if TYPE_CHECKING:  # the real names, for type checkers; at run time they warn
+    from ..http.middleware import Handler as Handler
+    from ..http.middleware import MiddlewareFactory as MiddlewareFactory
+    from ..http.middleware import build_stack as build_stack
 
 _KERNEL = __name__.rpartition(".")[0]
 
