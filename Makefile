@@ -62,9 +62,8 @@ demo: install  ## Render presets/standard.yml into ./demo and serve it on http:/
 	@echo
 	$(MAKE) -C demo dev UV=$(UV)
 
-bench: install  ## Print the middleware stack's and authentication's per-request costs, side by side
-	$(UV) run --no-sync python bench/stack_overhead.py
-	$(UV) run --no-sync python bench/auth_overhead.py
+bench: install  ## Throughput of the standard preset under `make serve` vs plain Flask (BENCH_ARGS=--quick)
+	$(UV) run --no-sync python bench/throughput.py $(BENCH_ARGS)
 
 lock:  $(UV)  ## Refresh uv.lock after editing pyproject.toml
 	$(UV) lock
