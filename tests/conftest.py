@@ -14,14 +14,8 @@ import pytest
 
 from harness.project import SUMMARY_NOTE, GeneratedProject, RenderFn
 from harness.services import POSTGRES, REDIS, Availability, locate
-from harness.template import (
-    commit_all,
-    load_preset,
-    preset_names,
-    read_answers,
-    render,
-    snapshot,
-)
+from harness.template import commit_all, read_answers, render, snapshot
+from harness.variants import variant, variant_names
 
 
 @pytest.fixture(scope="session")
@@ -42,16 +36,18 @@ def render_variant(template_repo: Path, tmp_path_factory: pytest.TempPathFactory
     return _render
 
 
-@pytest.fixture(scope="session", params=preset_names())
+@pytest.fixture(scope="session", params=variant_names())
 def preset(request: pytest.FixtureRequest) -> str:
-    """The name of one preset in presets/."""
+    """The name of one variant: a preset of presets/, or `<preset>-py<version>` for a
+    python_version choice no preset answers (harness/variants.py)."""
     name: str = request.param
     return name
 
 
 @pytest.fixture(scope="session")
 def preset_data(preset: str) -> dict[str, Any]:
-    return load_preset(preset)
+    """The variant's answers: its preset's, with its own python_version if it has one."""
+    return variant(preset).answers()
 
 
 @pytest.fixture(scope="session")

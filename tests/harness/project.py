@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 from harness.commands import Result, project_env, run, uv_executable
+from harness.pythons import Interpreter, find_python, pythons_required
 
 #: Seconds allowed per step. `uv sync` may download every wheel on a cold cache.
 SYNC_TIMEOUT = 900.0
@@ -35,10 +36,32 @@ class GeneratedProject:
     answers: dict[str, Any]
     _sync: Result | None = field(default=None, repr=False)
 
+    @property
+    def python(self) -> Interpreter:
+        """The interpreter of the answers' python_version (harness/pythons.py)."""
+        return find_python(str(self.answers["python_version"]))
+
+    def env(self, extra: dict[str, str] | None = None) -> dict[str, str]:
+        """The tools' environment: uv is pointed at the answer's interpreter."""
+        interpreter = self.require_python()
+        return project_env({"UV_PYTHON": interpreter, **(extra or {})})
+
+    def require_python(self) -> str:
+        """The interpreter's path; a skip naming what was looked for when there is none
+        (a failure when KEEL_REQUIRE_PYTHONS is set: CI must run every version)."""
+        interpreter = self.python
+        if interpreter.path is None:
+            if pythons_required():
+                pytest.fail(f"{self.variant}: {interpreter.skip_message}", pytrace=False)
+            pytest.skip(f"{self.variant}: {interpreter.skip_message}")
+        return interpreter.path
+
     def sync(self) -> Result:
-        """`uv sync` once; later calls return the first result."""
+        """`uv sync` with the answer's interpreter, once; later calls return the first result."""
         if self._sync is None:
-            self._sync = run([uv_executable(), "sync"], self.path, timeout=SYNC_TIMEOUT)
+            self._sync = run(
+                [uv_executable(), "sync"], self.path, timeout=SYNC_TIMEOUT, env=self.env()
+            )
         return self._sync
 
     def uv_run(
@@ -58,7 +81,7 @@ class GeneratedProject:
             [uv_executable(), "run", "--no-sync", *argv],
             self.path,
             timeout=timeout,
-            env=project_env(env),
+            env=self.env(env),
         )
 
 

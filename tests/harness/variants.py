@@ -1,0 +1,60 @@
+"""The variants the suite renders and runs: every preset, and every other Python version.
+
+Each preset is a variant named after it. A `python_version` choice of copier.yml that no
+preset answers gets one variant of its own, so every choice is installed, linted,
+type-checked and tested for real, at the cost of one project per extra version: the
+newest uncovered version takes the last preset (the one with the most options on), the
+next one the preset before it, and so on. Such a variant is named `<preset>-py<version>`
+("full-py3.13") and answers what its preset answers, with that `python_version`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from harness.pythons import python_choices
+from harness.template import load_preset, preset_names
+
+_SEPARATOR = "-py"
+
+
+@dataclass(frozen=True)
+class Variant:
+    name: str
+    preset: str
+    #: The python_version this variant answers instead of its preset's, if any.
+    python_version: str | None = None
+
+    def answers(self) -> dict[str, Any]:
+        data = load_preset(self.preset)
+        if self.python_version is not None:
+            data["python_version"] = self.python_version
+        return data
+
+
+def variants() -> list[Variant]:
+    """Every preset, then one variant per python_version choice that no preset answers."""
+    presets = preset_names()
+    found = [Variant(name, name) for name in presets]
+    answered = {str(load_preset(name).get("python_version", "")) for name in presets}
+    uncovered = [version for version in reversed(python_choices()) if version not in answered]
+    for index, version in enumerate(uncovered):
+        preset = presets[-1 - index % len(presets)]
+        found.append(Variant(f"{preset}{_SEPARATOR}{version}", preset, version))
+    return found
+
+
+def variant_names() -> list[str]:
+    return [variant.name for variant in variants()]
+
+
+def variant(name: str) -> Variant:
+    """The variant called `name`: a preset, or `<preset>-py<version>`."""
+    for candidate in variants():
+        if candidate.name == name:
+            return candidate
+    preset, separator, version = name.rpartition(_SEPARATOR)
+    if separator and preset in preset_names():
+        return Variant(name, preset, version)
+    return Variant(name, name)
