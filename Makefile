@@ -15,7 +15,7 @@ export UV_PYTHON           ?= $(PYTHON)
 export UV_PYTHON_DOWNLOADS := never
 export UV_NO_PROGRESS      := 1
 
-.PHONY: help install lint test snapshots demo bench lock clean distclean
+.PHONY: help install lint test snapshots demo bench lock clean distclean release tags
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -28,8 +28,8 @@ install: $(UV)  ## Install the template's dev tools (copier, pytest) from uv.loc
 	$(UV) sync --locked --quiet
 
 lint: install  ## Lint, format-check and type-check the test harness (tests/)
-	$(UV) run --no-sync ruff check tests scripts
-	$(UV) run --no-sync ruff format --check tests scripts
+	$(UV) run --no-sync ruff check tests scripts upgrades
+	$(UV) run --no-sync ruff format --check tests scripts upgrades
 	$(UV) run --no-sync mypy
 
 test: install  ## Render every preset and run the generated projects' checks (uses 2 workers)
@@ -64,6 +64,13 @@ demo: install  ## Render presets/standard.yml into ./demo and serve it on http:/
 
 bench: install  ## Throughput of the standard preset under `make serve` vs plain Flask (BENCH_ARGS=--quick)
 	$(UV) run --no-sync python bench/throughput.py $(BENCH_ARGS)
+
+release: install tags  ## Cut a release: make release VERSION=x.y.z (CHANGELOG.md, releases.toml, tag)
+	@test -n "$(VERSION)" || { echo "usage: make release VERSION=x.y.z"; exit 2; }
+	$(UV) run --no-sync python scripts/release.py release $(VERSION)
+
+tags: install  ## Recreate the git tags of the releases recorded in releases.toml
+	$(UV) run --no-sync python scripts/release.py tags
 
 lock:  $(UV)  ## Refresh uv.lock after editing pyproject.toml
 	$(UV) lock
