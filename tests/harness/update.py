@@ -184,7 +184,7 @@ def conflicts(project: Project) -> list[str]:
         for name in project.git("diff", "--name-only", "--diff-filter=U").split()
     ]
     listed = project.git("ls-files", "--cached", "--others", "--exclude-standard").split("\n")
-    for name in filter(None, listed):
+    for name in sorted(set(filter(None, listed))):
         path = project.path / name
         if name.endswith(".rej"):
             found.append(f"rejected hunk: {name}")
