@@ -31,11 +31,12 @@ from harness.template import REPO_ROOT
 #: Set to 1 to fail, not skip, a variant whose interpreter is missing (.ci/run sets it).
 REQUIRE_VAR = "KEEL_REQUIRE_PYTHONS"
 
-#: Prints the version, and "venv" for a virtual environment's interpreter (the template's
-#: own .venv comes first on PATH under `make test`): uv is given base interpreters only.
+#: Prints the version, "venv" for a virtual environment's interpreter (the template's own
+#: .venv comes first on PATH under `make test`: uv is given base interpreters only), and
+#: the real executable (a pyenv shim's target: uv compares a project's .venv with it).
 _PROBE = (
     "import sys; print('%d.%d' % sys.version_info[:2], "
-    "'venv' if sys.prefix != sys.base_prefix else 'base')"
+    "'venv' if sys.prefix != sys.base_prefix else 'base', sys.executable)"
 )
 _TIMEOUT = 20.0
 
@@ -76,8 +77,9 @@ def find_python(version: str) -> Interpreter:
     looked: list[str] = []
     for name in (f"python{version}", "python3", "python"):
         for found in _on_path(name):
-            if _reports(found, version):
-                return Interpreter(version, found, f"{found} on PATH")
+            real = _real(found, version)
+            if real is not None:
+                return Interpreter(version, real, f"{found} on PATH")
     looked.append(f"no base python{version}, python3 or python on PATH is {version}")
     from_pyenv = _from_pyenv(version, looked)
     if from_pyenv is not None:
@@ -102,8 +104,9 @@ def _from_pyenv(version: str, looked: list[str]) -> Interpreter | None:
     for candidate in candidates:
         prefix = _output([pyenv, "prefix", candidate]).strip()
         executable = Path(prefix) / "bin" / f"python{version}"
-        if prefix and executable.is_file() and _reports(str(executable), version):
-            return Interpreter(version, str(executable), f"pyenv {candidate}")
+        real = _real(str(executable), version) if prefix and executable.is_file() else None
+        if real is not None:
+            return Interpreter(version, real, f"pyenv {candidate}")
     looked.append(f"pyenv has no {version}.x")
     return None
 
@@ -113,8 +116,9 @@ def _from_uv(version: str, looked: list[str]) -> Interpreter | None:
     if uv is None:
         return None
     found = _output([uv, "python", "find", "--no-python-downloads", version]).strip()
-    if found and _reports(found, version):
-        return Interpreter(version, found, "uv python find")
+    real = _real(found, version) if found else None
+    if real is not None:
+        return Interpreter(version, real, "uv python find")
     looked.append(f"uv knows no {version}")
     return None
 
@@ -130,9 +134,13 @@ def _on_path(name: str) -> list[str]:
     return found
 
 
-def _reports(executable: str, version: str) -> bool:
-    """Whether `executable` runs, is Python `version`, and is no virtual environment's."""
-    return _output([executable, "-c", _PROBE]).split() == [version, "base"]
+def _real(executable: str, version: str) -> str | None:
+    """The real executable behind `executable` when it runs, is Python `version` and is
+    no virtual environment's; None otherwise."""
+    reported = _output([executable, "-c", _PROBE]).split(maxsplit=2)
+    if len(reported) == 3 and reported[:2] == [version, "base"]:
+        return reported[2].strip()
+    return None
 
 
 def _output(argv: list[str]) -> str:
