@@ -18,9 +18,10 @@ against them with the same permission objects as the API::
     @in_context(actor="user", requires=HasRole("admin"))
 
 The command commits when it returns and rolls back when it raises (a `click` error
-included). Every command a module installs must be declared this way: startup refuses
-one that is not (keel.E021, kernel/cli/checks.py), as it refuses a route without a
-permission.
+included); a database that cannot be reached stops it with one line naming
+DATABASE_URL's server and what to do (`data.database.unreachable`), not a traceback.
+Every command a module installs must be declared this way: startup refuses one that is
+not (keel.E021, kernel/cli/checks.py), as it refuses a route without a permission.
 """
 
 from __future__ import annotations
@@ -33,12 +34,14 @@ from typing import Any, Literal, TypeVar
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
+from sqlalchemy.exc import OperationalError
 
 from ..core.actors import SYSTEM, Actor
 from ..core.context import ExecutionContext
 from ..core.dotted import import_object
 from ..core.permissions import Permission, PermissionDenied, authorize
 from ..core.state import kernel_state
+from ..data.database import connection_problem, db
 from ..data.unit_of_work import open_context
 
 R = TypeVar("R")
@@ -84,15 +87,15 @@ def in_context(
         @functools.wraps(func)
         def wrapper(*args: Any, **kwargs: Any) -> R:
             app = _flask_app()
-            email = kwargs.pop("as_email", None)
-            who = SYSTEM if actor == "system" else resolve_user_actor(app, str(email))
-            with open_context(app, origin="cli", actor=who) as ctx:
-                if requires is not None:
-                    try:
-                        authorize(ctx, requires)
-                    except PermissionDenied as exc:
-                        raise click.ClickException(str(exc)) from None
-                return func(ctx, *args, **kwargs)
+            try:
+                return _run(app, func, actor, requires, *args, **kwargs)
+            except OperationalError:
+                # One line when the database is down, not a traceback; any other
+                # database error is the command's own and propagates.
+                problem = connection_problem(db.engine)
+                if problem is None:
+                    raise
+                raise click.ClickException(problem) from None
 
         wrapped: Callable[..., R] = with_appcontext(wrapper)
         if actor == "user":
@@ -107,6 +110,27 @@ def in_context(
         return wrapped
 
     return decorator
+
+
+def _run(
+    app: Flask,
+    func: Callable[..., R],
+    actor: Literal["system", "user"],
+    requires: Permission | None,
+    /,
+    *args: Any,
+    **kwargs: Any,
+) -> R:
+    """Open the command's context as its actor, check `requires`, run it."""
+    email = kwargs.pop("as_email", None)
+    who = SYSTEM if actor == "system" else resolve_user_actor(app, str(email))
+    with open_context(app, origin="cli", actor=who) as ctx:
+        if requires is not None:
+            try:
+                authorize(ctx, requires)
+            except PermissionDenied as exc:
+                raise click.ClickException(str(exc)) from None
+        return func(ctx, *args, **kwargs)
 
 
 def open_shell_context(app: Flask) -> dict[str, Any]:

@@ -14,10 +14,14 @@
   each other, and a read takes no file lock (the per-request token check is one).
   Recent commits live in the `-wal` file beside the database until a checkpoint: back
   up with `sqlite3 var/app.sqlite3 ".backup backup.sqlite3"`, not by copying one file.
+- A database that cannot be reached is one line, not a traceback: `unreachable()` says
+  which server DATABASE_URL names (never its password), why, and what to do; the `flask`
+  commands (`@in_context`, `flask db ...` through migrations/env.py) print it and exit 1.
 """
 
 from __future__ import annotations
 
+import re
 import weakref
 from datetime import UTC, datetime
 from typing import Any
@@ -136,6 +140,49 @@ def _dispose(engines: list[Engine]) -> None:
 def _sqlite_on_connect(dbapi_connection: Any, connection_record: Any) -> None:
     # Let SQLAlchemy emit BEGIN itself, so SAVEPOINT and rollback behave as documented.
     dbapi_connection.isolation_level = None
+#: Driver messages that mean the server answered but refused these credentials or names.
+_REFUSED_LOGIN = re.compile(r"authentication|does not exist|no pg_hba|permission denied", re.I)
+
+
+def unreachable(url: sa.URL, error: BaseException) -> str:
+    """One line for a failed connection: the database DATABASE_URL names (no password),
+    the driver's reason, and how to start it or what to check."""
+    driver_error = error.orig if isinstance(error, sa.exc.DBAPIError) else error
+    reason = _first_reason(str(driver_error)) or type(driver_error).__name__
+    if url.get_backend_name() == "sqlite":
+        return (
+            f"Cannot open the SQLite database of DATABASE_URL ({url.database or 'in memory'}): "
+            f"{reason}. Check that its folder exists and is writable."
+        )
+    where = f"{url.host}:{url.port or 5432}" if url.host else "the local socket"
+    named = f'PostgreSQL at {where}, database "{url.database}", user "{url.username}"'
+    if _REFUSED_LOGIN.search(reason):
+        advice = (
+            "Check the user, password and database in DATABASE_URL (.env), or create them "
+            '(README.md, "PostgreSQL").'
+        )
+    else:
+        advice = 'Is it running? `make db` starts the development one (README.md, "PostgreSQL").'
+    return f"Cannot connect to the database of DATABASE_URL ({named}): {reason}. {advice}"
+
+
+def connection_problem(engine: Engine) -> str | None:
+    """`unreachable()`'s line when `engine` cannot connect now; None when it can."""
+    try:
+        with engine.connect():
+            return None
+    except sa.exc.OperationalError as exc:
+        return unreachable(engine.url, exc)
+
+
+def _first_reason(message: str) -> str:
+    """The driver's reason, shortened: psycopg says `connection failed: connection to
+    server at "h", port p failed: <reason>` on one line and hints on the next."""
+    first = message.strip().splitlines()[0] if message.strip() else ""
+    reason = first.rsplit(" failed: ", 1)[-1].removeprefix("FATAL:")
+    return " ".join(reason.split()).rstrip(".")
+
+
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=5000")
