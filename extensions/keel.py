@@ -15,23 +15,41 @@ import secrets
 import subprocess
 import sys
 import unicodedata
+from pathlib import Path
 
 from jinja2 import Environment
 from jinja2.ext import Extension
 
-#: Import names of the generated project's dependencies (runtime and dev tools) and of
-#: names that would confuse tools: a package called like one of them would shadow it.
-RESERVED_NAMES = frozenset(
-    {
-        "alembic", "apispec", "argon2", "celery", "click", "factory", "faker", "flask",
-        "flask_jwt_extended", "flask_limiter", "flask_migrate", "flask_smorest",
-        "flask_sqlalchemy", "gunicorn", "itsdangerous", "jinja2", "jwt", "kombu",
-        "marshmallow", "markupsafe", "mypy", "psycopg", "pydantic", "pydantic_settings",
-        "pytest", "redis", "ruff", "schemathesis", "sqlalchemy", "webargs", "werkzeug",
-        "dotenv", "hypothesis", "orjson", "limits", "uv", "test", "tests", "migrations",
-        "src", "app", "keel",
-    }
-)
+#: The import names a generated project installs (dependencies, runtime and dev, with
+#: theirs) and the standard library of every python_version choice, by section:
+#: package_names.txt beside this file, written from installed projects by
+#: scripts/package_names.py and checked against every tested variant by the template's
+#: tests, so it cannot drift from the dependencies.
+NAMES_FILE = Path(__file__).with_name("package_names.txt")
+
+#: Names of the project's own layout and tools, which no install lists.
+LAYOUT_NAMES = frozenset({"test", "tests", "migrations", "src", "app", "keel", "uv"})
+
+
+def read_reserved(path: Path = NAMES_FILE) -> dict[str, frozenset[str]]:
+    """The sections of package_names.txt: {"dependencies": ..., "standard library": ...}."""
+    sections: dict[str, set[str]] = {}
+    current: set[str] | None = None
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("[") and line.endswith("]"):
+            current = sections.setdefault(line[1:-1], set())
+        elif current is not None:
+            current.add(line)
+    return {name: frozenset(names) for name, names in sections.items()}
+
+
+_RESERVED = read_reserved()
+DEPENDENCY_NAMES = _RESERVED.get("dependencies", frozenset())
+STDLIB_NAMES = _RESERVED.get("standard library", frozenset()) | frozenset(sys.stdlib_module_names)
+KEYWORDS = frozenset(keyword.kwlist) | frozenset(keyword.softkwlist)
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -53,11 +71,16 @@ def keel_package_problem(name: str) -> str:
         return f"package_name: {name!r} is not a valid Python identifier (use letters, digits, _)."
     if name != name.lower():
         return f"package_name: {name!r} must be lowercase (PEP 8), for example {name.lower()!r}."
-    if keyword.iskeyword(name) or keyword.issoftkeyword(name):
+    if name in KEYWORDS:
         return f"package_name: {name!r} is a Python keyword."
-    if name in sys.stdlib_module_names:
+    if name in STDLIB_NAMES:
         return f"package_name: {name!r} would shadow the standard library module of that name."
-    if name in RESERVED_NAMES:
+    if name in DEPENDENCY_NAMES:
+        return (
+            f"package_name: {name!r} would shadow a dependency of the generated project "
+            "(the package of that import name it installs)."
+        )
+    if name in LAYOUT_NAMES:
         return f"package_name: {name!r} would shadow a dependency or tool of the generated project."
     if name.startswith("_"):
         return f"package_name: {name!r} must not start with an underscore."

@@ -13,6 +13,13 @@ from harness.template import load_preset, render
 REFUSED = [
     pytest.param({"package_name": "json"}, "package_name", "standard library", id="stdlib-shadow"),
     pytest.param({"package_name": "flask"}, "package_name", "dependency", id="dependency-shadow"),
+    # Installed by the project but not named in its pyproject.toml (a dev tool, a tool's
+    # dependency): the list of extensions/package_names.txt comes from real installs.
+    pytest.param({"package_name": "granian"}, "package_name", "dependency", id="granian"),
+    pytest.param({"package_name": "honcho"}, "package_name", "dependency", id="honcho"),
+    pytest.param(
+        {"package_name": "typing_extensions"}, "package_name", "dependency", id="typing-ext"
+    ),
     pytest.param({"package_name": "Not-Valid"}, "package_name", "identifier", id="not-identifier"),
     pytest.param({"author_email": "nope"}, "author_email", "not an email", id="bad-email"),
     pytest.param(
