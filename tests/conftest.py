@@ -7,13 +7,14 @@ once, on one worker, while the other worker takes another preset.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from harness.project import SUMMARY_NOTE, GeneratedProject, RenderFn
-from harness.services import POSTGRES, REDIS, Availability, locate
+from harness.services import POSTGRES, REDIS, Availability, located
 from harness.template import commit_all, read_answers, render, snapshot
 from harness.variants import variant, variant_names
 
@@ -66,12 +67,12 @@ def generated(
 
 @pytest.fixture(scope="session")
 def postgres() -> Availability:
-    return locate(POSTGRES)
+    return located(POSTGRES)
 
 
 @pytest.fixture(scope="session")
 def redis() -> Availability:
-    return locate(REDIS)
+    return located(REDIS)
 
 
 @pytest.hookimpl(tryfirst=True)
@@ -86,21 +87,50 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
     """Say plainly which variants did not fully run, and why (also under pytest-xdist,
-    whose workers' reports reach the controller's stats)."""
-    skipped: list[str] = []
-    notes: list[str] = []
+    whose workers' reports reach the controller's stats): every skipped template test
+    with its reason, the generated suites' own results, and counts that add up."""
+    skipped: set[str] = set()
+    notes: set[str] = set()
+    inner_skips = 0
     for reports in terminalreporter.stats.values():
         for report in reports:
-            if getattr(report, "skipped", False) and isinstance(report.longrepr, tuple):
-                reason = str(report.longrepr[2]).removeprefix("Skipped: ")
-                skipped.append(f"SKIPPED {report.nodeid}: {reason}")
+            if getattr(report, "skipped", False) and not hasattr(report, "wasxfail"):
+                skipped.add(f"SKIPPED {report.nodeid}: {_skip_reason(report)}")
             for name, value in getattr(report, "user_properties", ()):
                 if name == SUMMARY_NOTE:
-                    notes.append(f"{report.nodeid}: {value}")
+                    notes.add(f"{report.nodeid}: {value}")
+                    inner_skips += _count_of("skipped", str(value))
     if not (skipped or notes or terminalreporter.stats.get("passed")):
         return
     terminalreporter.section("Keel variants")
-    for line in sorted(set(skipped)) + sorted(set(notes)):
+    for line in sorted(skipped) + sorted(notes):
         terminalreporter.write_line(line)
-    if not skipped:
+    if skipped:
+        terminalreporter.write_line(
+            f"{len(skipped)} template test(s) skipped (above, with their reasons): "
+            "those variants did not fully run."
+        )
+    if inner_skips:
+        terminalreporter.write_line(
+            f"The generated suites skipped {inner_skips} of their own tests (see their lines)."
+        )
+    if not skipped and not inner_skips:
         terminalreporter.write_line("Nothing was skipped: every selected variant ran in full.")
+
+
+def _skip_reason(report: pytest.TestReport) -> str:
+    """A skip's reason, whatever shape its longrepr took (xdist serializes it)."""
+    longrepr: Any = report.longrepr
+    if isinstance(longrepr, tuple | list) and len(longrepr) == 3:
+        text = str(longrepr[2])
+    elif hasattr(longrepr, "reprcrash") and longrepr.reprcrash is not None:
+        text = str(longrepr.reprcrash.message)
+    else:
+        text = str(longrepr or "no reason given")
+    return text.removeprefix("Skipped: ")
+
+
+def _count_of(word: str, text: str) -> int:
+    """N in "... N skipped ..." (pytest's closing line), else 0."""
+    found = re.search(rf"(\d+) {word}", text)
+    return int(found.group(1)) if found else 0

@@ -1,23 +1,35 @@
 """Find the PostgreSQL and Redis servers that some variants' generated suites need.
 
 A variant that needs a server it cannot have is skipped, never silently passed: the skip
-reason says which server, how it was looked for, and which variable to set. The lookup:
+reason says which server, how it was looked for, and which variable to set. A server
+counts only once the harness has logged in to it (PostgreSQL: a connection and
+`SELECT 1` with psycopg; Redis: AUTH when the URL has a password, then PING): something
+else listening on the port, or a server whose credentials fail, is a reason, not a
+server. The lookup:
 
 1. `KEEL_TEST_POSTGRES_URL` / `KEEL_TEST_REDIS_URL` (.ci/run sets both). A server named
-   there but not answering is an error, not a skip: CI promised it.
-2. Otherwise a quick TCP connect to the default local port; when something listens, the
-   conventional URL is assumed (the role and database .ci/run creates).
+   there that refuses the login is an error, not a skip: CI promised it.
+2. Otherwise the conventional URL on the default local port (the role and database
+   .ci/run creates), when a login there works.
 3. Otherwise: unavailable, with the reason.
+
+`KEEL_REQUIRE_POSTGRES=1` / `KEEL_REQUIRE_REDIS=1` (.ci/run sets both) turn
+"unavailable" into a failure of every test that needs the server (conftest.py): CI
+never passes by skipping a variant it requires.
 """
 
 from __future__ import annotations
 
 import os
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
-_CONNECT_TIMEOUT = 1.0
+import psycopg
+import pytest
+
+_CONNECT_TIMEOUT = 2.0
 
 
 @dataclass(frozen=True)
@@ -30,8 +42,14 @@ class Service:
     harness_var: str
     #: Variable the generated suite reads.
     suite_var: str
-    #: URL assumed when the variable is unset but the default port answers.
+    #: URL tried when the variable is unset.
     default_url: str
+    #: Variable that makes a missing server a failure instead of a skip (.ci/run sets it).
+    require_var: str
+
+    @property
+    def required(self) -> bool:
+        return os.environ.get(self.require_var, "") not in ("", "0")
 
 
 POSTGRES = Service(
@@ -39,6 +57,7 @@ POSTGRES = Service(
     harness_var="KEEL_TEST_POSTGRES_URL",
     suite_var="TEST_DATABASE_URL",
     default_url="postgresql://keel:keel@127.0.0.1:5432/keel_test",
+    require_var="KEEL_REQUIRE_POSTGRES",
 )
 
 REDIS = Service(
@@ -46,6 +65,7 @@ REDIS = Service(
     harness_var="KEEL_TEST_REDIS_URL",
     suite_var="TEST_REDIS_URL",
     default_url="redis://127.0.0.1:6379/0",
+    require_var="KEEL_REQUIRE_REDIS",
 )
 
 
@@ -69,20 +89,82 @@ def locate(service: Service) -> Availability:
     """Look for `service` as the module docstring describes."""
     configured = os.environ.get(service.harness_var, "").strip()
     if configured:
-        if not _answers(configured):
+        refused = login(service, configured)
+        if refused:
             raise RuntimeError(
-                f"{service.harness_var}={_redact(configured)} is set but nothing answers there: "
-                f"start {service.name} or unset the variable to skip the variants that need it."
+                f"{service.harness_var}={_redact(configured)} is set but {refused}: start "
+                f"{service.name} there or unset the variable to skip the variants that need it."
             )
         return Availability(service, configured, f"from {service.harness_var}")
-    if _answers(service.default_url):
+    refused = login(service, service.default_url)
+    if not refused:
         return Availability(
-            service, service.default_url, f"assumed {_redact(service.default_url)} (port open)"
+            service, service.default_url, f"logged in at {_redact(service.default_url)}"
         )
-    host, port = _address(service.default_url)
-    return Availability(
-        service, None, f"{service.harness_var} is unset and nothing listens on {host}:{port}"
-    )
+    return Availability(service, None, f"{service.harness_var} is unset and {refused}")
+
+
+def located(service: Service) -> Availability:
+    """`locate(service)`, failing the calling test when the run requires the server (CI)
+    and it is unavailable: what would be a skip elsewhere."""
+    found = locate(service)
+    if found.url is None and service.required:
+        pytest.fail(f"{service.require_var} is set but {found.skip_message}", pytrace=False)
+    return found
+
+
+def login(service: Service, url: str) -> str:
+    """ "" when logging in to `url` works; otherwise what went wrong, in a few words."""
+    host, port = _address(url)
+    try:
+        with socket.create_connection((host, port), timeout=_CONNECT_TIMEOUT):
+            pass
+    except OSError:
+        return f"nothing listens on {host}:{port}"
+    check = _LOGINS[service.name]
+    try:
+        check(url)
+    except (OSError, psycopg.Error) as exc:
+        reason = " ".join(str(exc).split()) or type(exc).__name__
+        return f"{host}:{port} answers but the login to {_redact(url)} failed: {reason}"
+    return ""
+
+
+def _postgres_login(url: str) -> None:
+    with psycopg.connect(url, connect_timeout=int(_CONNECT_TIMEOUT) + 1) as connection:
+        connection.execute("SELECT 1")
+
+
+def _redis_login(url: str) -> None:
+    """AUTH (when the URL has a password) and PING, in Redis's wire protocol."""
+    parts = urlsplit(url)
+    commands: list[list[str]] = []
+    if parts.password is not None:
+        user = [unquote(parts.username)] if parts.username else []
+        commands.append(["AUTH", *user, unquote(parts.password)])
+    commands.append(["PING"])
+    with socket.create_connection(_address(url), timeout=_CONNECT_TIMEOUT) as sock:
+        for command in commands:
+            sock.sendall(_resp(command))
+            reply = sock.recv(512).decode(errors="replace").strip()
+            if reply.startswith("-") or not reply:
+                raise ConnectionError(f"{command[0]}: {reply[1:] or 'no reply'}")
+        if reply != "+PONG":
+            raise ConnectionError(f"PING answered {reply!r}")
+
+
+def _resp(command: list[str]) -> bytes:
+    out = [f"*{len(command)}\r\n".encode()]
+    for part in command:
+        data = part.encode()
+        out.append(f"${len(data)}\r\n".encode() + data + b"\r\n")
+    return b"".join(out)
+
+
+_LOGINS: dict[str, Callable[[str], None]] = {
+    POSTGRES.name: _postgres_login,
+    REDIS.name: _redis_login,
+}
 
 
 def _address(url: str) -> tuple[str, int]:
@@ -91,14 +173,6 @@ def _address(url: str) -> tuple[str, int]:
         parts.scheme.split("+")[0], 0
     )
     return parts.hostname or "127.0.0.1", parts.port or default_port
-
-
-def _answers(url: str) -> bool:
-    try:
-        with socket.create_connection(_address(url), timeout=_CONNECT_TIMEOUT):
-            return True
-    except OSError:
-        return False
 
 
 def _redact(url: str) -> str:
