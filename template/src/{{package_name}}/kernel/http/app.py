@@ -36,8 +36,9 @@ class KeelFlask(Flask):
             response = handler(request)
         except Exception as exc:  # noqa: BLE001 - the edge: every error becomes a response
             response = self.make_response(self.handle_user_exception(exc))
-        headers = response.headers
-        for name, value in request.response_headers.items():
-            if name not in headers:
-                headers[name] = value
+        queued = request.response_headers
+        if queued:
+            headers = response.headers
+            present = {name.lower() for name in headers.keys()}  # noqa: SIM118 - Headers
+            headers.extend([(n, v) for n, v in queued.items() if n.lower() not in present])
         return response
