@@ -27,11 +27,36 @@ def test_preset_answers_only_known_questions(name: str) -> None:
 
 
 def test_standard_is_what_defaults_give() -> None:
-    """`make demo` and the docs promise that `standard` is `copier copy --defaults`."""
+    """`make demo` and the docs promise that `standard` is `copier copy --defaults`.
+
+    A fork that edits presets/standard.yml changes its house defaults: the failure says
+    which `default:` to write in copier.yml (docs/forking.md, "Presets").
+    """
     questions = _questions()
     differs = {
         key: (value, questions[key].get("default"))
         for key, value in load_preset("standard").items()
-        if key not in {"project_name"} and value != questions[key].get("default")
-    }
-    assert not differs, f"standard preset vs copier.yml defaults (preset, default): {differs}"
+        if key in questions and key not in {"project_name"}
+        and value != questions[key].get("default")
+    }  # fmt: skip
+    assert not differs, "\n".join(
+        [
+            "presets/standard.yml must be what `copier copy --defaults` gives (make demo "
+            "renders it; the README promises it), and it differs from copier.yml's defaults:",
+            *(
+                f"  {key}: the preset answers {preset!r}, copier.yml's default is {default!r}"
+                for key, (preset, default) in differs.items()
+            ),
+            "To make the preset's answers the defaults, set in copier.yml:",
+            *(
+                f"  {key}:\n    default: {_yaml_scalar(preset)}"
+                for key, (preset, _default) in differs.items()
+            ),
+            "or put presets/standard.yml back to the defaults; a different combination "
+            "belongs in a preset of its own (presets/<name>.yml). See docs/forking.md.",
+        ]
+    )
+
+
+def _yaml_scalar(value: Any) -> str:
+    return yaml.safe_dump(value, default_flow_style=True).strip().removesuffix("...").strip()

@@ -9,7 +9,8 @@ or wires an extension. It never touches the database, so the service starts (and
 Order of startup, fixed here and nowhere else:
 
 1. settings (the project's `settings.Settings`), then logging;
-2. the Flask app, its URL converters and config, and the kernel state;
+2. the Flask app, its URL converters, its trailing-slash rule and config, and the
+   kernel state;
 3. the database (Flask-SQLAlchemy, engines, Alembic);
 4. authentication (the token machinery, flask-jwt-extended) and the rate limiter;
 5. the OpenAPI `Api`;
@@ -88,6 +89,9 @@ def create_app(settings: KernelSettings | None = None) -> KeelFlask:
 
     app = KeelFlask(_PROJECT_PACKAGE)
     install_converters(app)
+    # A route answers with and without its trailing slash, never with a redirect (a
+    # 308 to `/api/v1/projects/` would make clients send a POST twice): docs/openapi.md.
+    app.url_map.strict_slashes = False
     app.config.from_mapping(flask_config(settings))
     state = KernelState(settings)
     app.extensions[EXTENSION] = state
