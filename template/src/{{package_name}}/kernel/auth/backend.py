@@ -147,6 +147,21 @@ def rotate_tokens(ctx: ExecutionContext, claims: Mapping[str, Any]) -> TokenPair
     return _pair(user, family, new_jti, _state())
 
 
+def current_actor(ctx: ExecutionContext, actor: Actor) -> Actor | None:
+    """`actor` as the users table says it is now, or None when that user is gone.
+
+    For a unit of work that runs later than it was asked for (a task): a user who has
+    been deactivated or deleted since is None; a role change gives the current roles.
+    The system and anonymous actors are returned as they are.
+    """
+    if actor.kind != "user" or actor.id is None:
+        return actor
+    user = _active_user(ctx, actor.id)
+    if user is None:
+        return None
+    return Actor.user(user.id, user.email, user.role_set)
+
+
 def _active_user(ctx: ExecutionContext, user_id: int) -> _UserRow | None:
     row = ctx.session.execute(
         sa.select(USERS.c.id, USERS.c.email, USERS.c.roles).where(

@@ -87,8 +87,17 @@ class KernelSettings(BaseSettings):
     #: Put a SQLite database file in write-ahead-log mode (readers never wait for the
     #: writer). Turn off only where WAL cannot work: a database on a network filesystem.
     SQLITE_WAL: bool = True
+    #: SQLite only: seconds a writer waits for the write lock (taken when its unit of
+    #: work begins) before the request answers 503 with Retry-After.
+    SQLITE_BUSY_TIMEOUT: float = Field(default=5.0, gt=0, le=60)
     #: Largest request body accepted, in bytes (larger bodies get 413).
     MAX_CONTENT_LENGTH: int = Field(default=1024 * 1024, ge=1024)
+    #: Deepest nesting of arrays and objects accepted in a JSON body (deeper gets 413,
+    #: before any parser recurses into it).
+    MAX_JSON_DEPTH: int = Field(default=32, ge=2, le=256)
+    #: Most digits accepted in one JSON number (more gets 413; Python itself refuses
+    #: to convert integers of more than 4,300 digits).
+    MAX_JSON_NUMBER_DIGITS: int = Field(default=64, ge=16, le=4000)
     LOG_LEVEL: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     #: "json" (one object per line, for log shippers) or "text" (for a terminal).
     LOG_FORMAT: Literal["json", "text"] = "json"

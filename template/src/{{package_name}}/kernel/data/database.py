@@ -22,7 +22,10 @@
 from __future__ import annotations
 
 import re
+import sqlite3
+import time
 import weakref
+from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
@@ -91,6 +94,11 @@ class Session(FlaskSQLAlchemySession):
         return super().get_bind(mapper=mapper, clause=clause, bind=bind, **kwargs)
 
 
+#: Whether the unit of work now open may write (set by `open_context(writes=...)`).
+#: SQLite then begins its transactions with `BEGIN IMMEDIATE`; outside any unit of
+#: work (migrations, scripts) it does too: the safe choice.
+WRITE_INTENT: ContextVar[bool] = ContextVar("keel_write_intent", default=True)
+
 db = SQLAlchemy(metadata=Model.metadata, session_options={"class_": Session})
 
 
@@ -98,7 +106,9 @@ def engine_options(settings: KernelSettings) -> dict[str, Any]:
     """Engine arguments for `SQLALCHEMY_ENGINE_OPTIONS`: timeouts everywhere."""
     timeout = settings.DATABASE_CONNECT_TIMEOUT
     if settings.DATABASE_URL.startswith("sqlite"):
-        return {"connect_args": {"timeout": timeout, "check_same_thread": False}}
+        # pysqlite's `timeout` is SQLite's busy timeout: how long a writer waits for the lock.
+        busy = settings.SQLITE_BUSY_TIMEOUT
+        return {"connect_args": {"timeout": busy, "check_same_thread": False}}
     return {
         "pool_pre_ping": True,
         "pool_recycle": 1800,
@@ -122,24 +132,16 @@ def configure_engines(app: Flask, settings: KernelSettings) -> None:
     with app.app_context():
         engines = list(db.engines.values())
     wal = settings.SQLITE_WAL
+    on_connect = _sqlite_connect_listener(wal, round(settings.SQLITE_BUSY_TIMEOUT * 1000))
     for engine in engines:
         if engine.dialect.name == "sqlite":
-            on_connect = _sqlite_on_connect_wal if wal else _sqlite_on_connect
             sa.event.listen(engine, "connect", on_connect)
-            sa.event.listen(engine, "begin", _sqlite_on_begin)
+            sa.event.listen(engine, "begin", _sqlite_begin_listener(settings.SQLITE_BUSY_TIMEOUT))
     # An app that is dropped (tests build many) closes its pooled connections cleanly
     # instead of leaving them to the garbage collector.
     weakref.finalize(app, _dispose, engines)
 
 
-def _dispose(engines: list[Engine]) -> None:
-    for engine in engines:
-        engine.dispose()
-
-
-def _sqlite_on_connect(dbapi_connection: Any, connection_record: Any) -> None:
-    # Let SQLAlchemy emit BEGIN itself, so SAVEPOINT and rollback behave as documented.
-    dbapi_connection.isolation_level = None
 #: Driver messages that mean the server answered but refused these credentials or names.
 _REFUSED_LOGIN = re.compile(r"authentication|does not exist|no pg_hba|permission denied", re.I)
 
@@ -183,17 +185,71 @@ def _first_reason(message: str) -> str:
     return " ".join(reason.split()).rstrip(".")
 
 
+def _dispose(engines: list[Engine]) -> None:
+    for engine in engines:
+        engine.dispose()
+
+
+def _sqlite_connect_listener(wal: bool, busy_ms: int) -> Any:
+    """The engine's `connect` listener: pragmas, and WAL when asked for."""
+
+    def on_connect(dbapi_connection: Any, connection_record: Any) -> None:
+        _sqlite_on_connect(dbapi_connection, busy_ms)
+        if wal:
+            # Persistent in the file (a no-op once set); in memory it answers "memory".
+            dbapi_connection.execute("PRAGMA journal_mode=WAL").close()
+
+    return on_connect
+
+
+def _sqlite_on_connect(dbapi_connection: Any, busy_ms: int) -> None:
+    # Let SQLAlchemy emit BEGIN itself, so SAVEPOINT and rollback behave as documented.
+    dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
     cursor.close()
 
 
-def _sqlite_on_connect_wal(dbapi_connection: Any, connection_record: Any) -> None:
-    _sqlite_on_connect(dbapi_connection, connection_record)
-    # Persistent in the file (a no-op once set); an in-memory database answers "memory".
-    dbapi_connection.execute("PRAGMA journal_mode=WAL").close()
+def _sqlite_begin_listener(timeout: float) -> Any:
+    """The engine's `begin` listener: `BEGIN IMMEDIATE` for writers, `BEGIN` for readers."""
+
+    def on_begin(connection: Connection) -> None:
+        if WRITE_INTENT.get():
+            _begin_immediate(connection, timeout)
+        else:
+            connection.exec_driver_sql("BEGIN")
+
+    return on_begin
 
 
-def _sqlite_on_begin(connection: Connection) -> None:
-    connection.exec_driver_sql("BEGIN")
+def _begin_immediate(connection: Connection, timeout: float) -> None:
+    """Take the write lock now, polling for it every few hundred microseconds.
+
+    A writer that takes the lock at BEGIN never fails later for want of it. SQLite's own
+    busy handler would wait too, but sleeps in steps of up to 100 ms, so a waiting
+    writer oversleeps the few milliseconds the holder needs (under two workers that
+    halved the throughput of concurrent writes); this loop wakes up soon after the
+    lock is free, and gives up at the same deadline with the same error.
+    """
+    deadline = time.monotonic() + timeout
+    pause = _FIRST_PAUSE
+    connection.exec_driver_sql("PRAGMA busy_timeout=0")
+    try:
+        while True:
+            try:
+                connection.exec_driver_sql("BEGIN IMMEDIATE")
+                return
+            except sa.exc.OperationalError as exc:
+                busy = getattr(exc.orig, "sqlite_errorcode", None) == sqlite3.SQLITE_BUSY
+                if not busy or time.monotonic() + pause > deadline:
+                    raise
+            time.sleep(pause)
+            pause = min(pause * 2, _LAST_PAUSE)
+    finally:
+        connection.exec_driver_sql(f"PRAGMA busy_timeout={round(timeout * 1000)}")
+
+
+#: The first and the longest pause between two tries at SQLite's write lock (seconds).
+_FIRST_PAUSE = 0.0002
+_LAST_PAUSE = 0.002

@@ -26,7 +26,7 @@ from ..core.actors import ANONYMOUS, Actor
 from ..core.clock import SYSTEM_CLOCK, Clock
 from ..core.context import ExecutionContext, Origin, activate, deactivate, new_request_id
 from ..core.state import kernel_state
-from .database import db
+from .database import WRITE_INTENT, db
 
 
 def open_context(
@@ -36,14 +36,17 @@ def open_context(
     actor: Actor = ANONYMOUS,
     request_id: str | None = None,
     clock: Clock = SYSTEM_CLOCK,
+    writes: bool = True,
 ) -> AbstractContextManager[ExecutionContext]:
     """Open the execution context and its transaction around a unit of work.
 
     Commits when the block succeeds, rolls back when it raises (and re-raises). A block
     that wants to discard its work without raising calls `ctx.rollback()`. Pushes the
     app context unless `app`'s is already current (a request, a test fixture).
+    `writes=False` says the unit of work only reads: on SQLite its transaction does
+    not take the write lock (the HTTP layer passes it for GET, HEAD and OPTIONS).
     """
-    return OpenUnitOfWork(app, origin, actor, request_id, clock)
+    return OpenUnitOfWork(app, origin, actor, request_id, clock, writes)
 
 
 class OpenUnitOfWork:
@@ -63,10 +66,18 @@ class OpenUnitOfWork:
         "_request_id",
         "_session",
         "_token",
+        "_write_token",
+        "_writes",
     )
 
     def __init__(
-        self, app: Flask, origin: Origin, actor: Actor, request_id: str | None, clock: Clock
+        self,
+        app: Flask,
+        origin: Origin,
+        actor: Actor,
+        request_id: str | None,
+        clock: Clock,
+        writes: bool = True,
     ) -> None:
         self._app = app
         self._origin: Origin = origin
@@ -77,6 +88,8 @@ class OpenUnitOfWork:
         self._session: Session | None = None
         self._callbacks: list[Callable[[], None]] = []
         self._token: Token[ExecutionContext | None] | None = None
+        self._writes = writes
+        self._write_token: Token[bool] | None = None
 
     # The UnitOfWork protocol (kernel/core/context.py) -----------------------------------
 
@@ -115,6 +128,7 @@ class OpenUnitOfWork:
             self._app_ctx = app.app_context()
             self._app_ctx.push()
         self._token = activate(ctx)
+        self._write_token = WRITE_INTENT.set(self._writes)
         return ctx
 
     def __exit__(
@@ -134,6 +148,8 @@ class OpenUnitOfWork:
                     deactivate(self._token)
                 if self._session is not None:
                     db.session.remove()
+                if self._write_token is not None:
+                    WRITE_INTENT.reset(self._write_token)
             if exc is None:
                 for callback in self._callbacks:
                     callback()

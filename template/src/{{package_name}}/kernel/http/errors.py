@@ -4,6 +4,11 @@
 Body: `type`, `title`, `status`, `detail`, `request_id`, plus `errors` for validation
 failures. Outside debug mode no traceback or exception text leaves the server; the
 traceback goes to the log once, with the request id.
+
+A database that is busy or unreachable (SQLAlchemy's `OperationalError`: SQLite's
+write lock not obtained within `SQLITE_BUSY_TIMEOUT`, a refused or timed-out
+connection, a cancelled statement; or the pool's `TimeoutError`) answers 503 with
+`Retry-After`, logged as a warning: the client may try again, nothing is broken.
 """
 
 from __future__ import annotations
@@ -13,10 +18,14 @@ from http import HTTPStatus
 from typing import Any
 
 from flask import Flask, Response, current_app, json, request
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 #: The media type of every error body (RFC 9457); OpenAPI documents the same.
 PROBLEM_MIMETYPE = "application/problem+json"
+#: Seconds a client is told to wait after a 503 for a busy or unreachable database.
+DATABASE_RETRY_AFTER = "1"
 
 _log = logging.getLogger("keel.errors")
 
@@ -83,6 +92,21 @@ def handle_unexpected_exception(exc: Exception) -> Response:
     return problem(500, detail=InternalServerError.description)
 
 
+def handle_database_unavailable(exc: Exception) -> Response:
+    cause = getattr(exc, "orig", None) or exc
+    _log.warning(
+        "Database unavailable: %s: %s",
+        type(cause).__name__,
+        " ".join(str(cause).split())[:200],
+        extra={"status": 503, "request_id": getattr(request, "request_id", "")},
+    )
+    return problem(
+        503,
+        detail="The database is busy or unreachable; try again shortly.",
+        headers={"Retry-After": DATABASE_RETRY_AFTER},
+    )
+
+
 def register_error_handlers(app: Flask) -> None:
     """Install the handlers (after flask-smorest's and flask-jwt-extended's).
 
@@ -90,4 +114,6 @@ def register_error_handlers(app: Flask) -> None:
     its own exception classes stay (they answer through the loaders in jwt.py).
     """
     app.register_error_handler(HTTPException, handle_http_exception)
+    app.register_error_handler(OperationalError, handle_database_unavailable)
+    app.register_error_handler(PoolTimeoutError, handle_database_unavailable)
     app.register_error_handler(Exception, handle_unexpected_exception)

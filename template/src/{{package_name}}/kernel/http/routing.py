@@ -6,6 +6,10 @@ reaches the database, which fails on an id its integer column cannot hold (a 500
 PostgreSQL and SQLite alike). Keel's `int` stops at the largest 32-bit integer, the
 range of an `Integer` primary key, so such a URL simply matches no route (404);
 `bigint` allows the range of a `BigInteger` key.
+
+Both accept ASCII digits only. Werkzeug's `\\d+` matches every Unicode digit and
+`int()` converts them, so `/projects/%D9%A1` (an Arabic-Indic one) and `/projects/%EF%BC%91`
+(a fullwidth one) would alias `/projects/1`; here they match no route (404).
 """
 
 from __future__ import annotations
@@ -19,13 +23,21 @@ INT_MAX = 2**31 - 1
 BIGINT_MAX = 2**63 - 1
 
 
+#: ASCII digits only (Werkzeug's `\\d` is any Unicode digit).
+ASCII_DIGITS = r"[0-9]+"
+
+
 class IntConverter(IntegerConverter):
+    regex = ASCII_DIGITS
+
     def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("max", INT_MAX)
         super().__init__(map, *args, **kwargs)
 
 
 class BigIntConverter(IntegerConverter):
+    regex = ASCII_DIGITS
+
     def __init__(self, map: Map, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("max", BIGINT_MAX)
         super().__init__(map, *args, **kwargs)

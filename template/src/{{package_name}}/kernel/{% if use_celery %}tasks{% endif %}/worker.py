@@ -18,12 +18,14 @@ from pathlib import Path
 from typing import Any, Literal
 
 from celery import Celery, Task
+from celery.exceptions import Reject
 from celery.signals import setup_logging, worker_process_init
 from flask import Flask
 
+from ..auth.backend import current_actor
 from ..core.actors import SYSTEM, Actor
 from ..core.checks import ConfigurationError
-from ..core.context import current_context
+from ..core.context import current_context, rebind
 from ..core.permissions import IsSystem, Permission, authorize
 from ..core.state import kernel_state
 from ..data.database import db, ensure_sqlite_folder
@@ -57,6 +59,17 @@ def actor_and_request_id(request: Any) -> tuple[Actor, str | None]:
     return Actor.from_header(actor), request_id if isinstance(request_id, str) else None
 
 
+class ActorGone(Reject):  # type: ignore[misc]  # Celery ships no type hints
+    """The task's actor was deactivated or deleted after enqueueing: refused for good.
+
+    A `Reject` without requeue: the message is dropped (never retried, whatever the
+    task's `autoretry_for`), and the refusal is logged with the task and request ids.
+    """
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason, requeue=False)
+
+
 class ContextTask(Task):  # type: ignore[misc]  # Celery ships no type hints
     """Celery task base: each run is one unit of work in its own execution context.
 
@@ -84,9 +97,20 @@ class ContextTask(Task):  # type: ignore[misc]  # Celery ships no type hints
         if self.keel_run_as == "system":
             actor = SYSTEM
         with open_context(flask_app, origin="task", actor=actor, request_id=request_id) as ctx:
-            # The actor may have lost the permission since enqueueing: check again.
-            authorize(ctx, self.keel_permission)
-            return self.run(*args, **kwargs)
+            # The actor may be gone, or have lost the permission, since enqueueing: the
+            # users table says who they are now, and the permission is checked again.
+            now = current_actor(ctx, actor)
+            if now is None:
+                ctx.logger.warning(
+                    "task %s refused: its actor %s has been deactivated or deleted",
+                    self.name,
+                    actor,
+                    extra={"task_id": self.request.id, "task": self.name},
+                )
+                raise ActorGone(f"task {self.name}: actor {actor} is no longer active")
+            with rebind(ctx.evolve(actor=now)) as bound:
+                authorize(bound, self.keel_permission)
+                return self.run(*args, **kwargs)
 
 
 def _runner(ref: TaskRef[Any, Any]) -> Callable[..., Any]:

@@ -3,8 +3,8 @@
 
 The kernel's layers, outermost first, always run and in this order (`KERNEL_LAYERS`):
 
-    request_id -> access_log -> security_headers -> execution_context
-               -> authentication -> authorization -> (the view)
+    request_id -> access_log -> security_headers -> input_limits
+               -> execution_context -> authentication -> authorization -> (the view)
 
 The user's `settings.MIDDLEWARE` lists only the user's own layers, by dotted path.
 Each goes where its factory says, with `@place(after="authentication")` or
@@ -32,6 +32,7 @@ from .access_log import access_log
 from .authentication import authentication
 from .authorization import authorization
 from .execution_context import execution_context
+from .input_limits import input_limits
 from .request_id import request_id
 from .security_headers import security_headers
 from .stack import MiddlewareFactory
@@ -43,11 +44,17 @@ KERNEL_LAYERS: tuple[tuple[str, MiddlewareFactory], ...] = (
     ("request_id", request_id),
     ("access_log", access_log),
     ("security_headers", security_headers),
+    ("input_limits", input_limits),
     ("execution_context", execution_context),
     ("authentication", authentication),
     ("authorization", authorization),
 )
 KERNEL_NAMES = tuple(name for name, _ in KERNEL_LAYERS)
+#: Kernel layers added after 0.1.0: a 0.1.0-style list does not name them, and they
+#: are installed in their place all the same (after the layer named here).
+ADDED_SINCE_LEGACY: dict[str, str] = {"input_limits": "security_headers"}
+#: The kernel's layers a 0.1.0-style MIDDLEWARE lists, in order.
+LEGACY_NAMES = tuple(name for name in KERNEL_NAMES if name not in ADDED_SINCE_LEGACY)
 
 #: The attribute `@place` sets on a factory: ("before" | "after", kernel layer name).
 PLACEMENT_ATTRIBUTE = "__keel_placement__"
@@ -105,7 +112,7 @@ def legacy_kernel_name(path: str) -> str | None:
     the layer names (its `transaction` file held `execution_context`).
     """
     module, _, attribute = path.replace(":", ".").rpartition(".")
-    if ".kernel." in f".{module}." and attribute in KERNEL_NAMES:
+    if ".kernel." in f".{module}." and attribute in LEGACY_NAMES:
         return attribute
     return None
 
@@ -171,12 +178,12 @@ def _placed_chain(paths: Sequence[str]) -> tuple[Layer, ...]:
 def _legacy_chain(paths: Sequence[str]) -> tuple[tuple[Layer, ...], list[CheckMessage]]:
     listed = [name for name in map(legacy_kernel_name, paths) if name is not None]
     factories = dict(KERNEL_LAYERS)
-    missing = [name for name in KERNEL_NAMES if name not in listed]
+    missing = [name for name in LEGACY_NAMES if name not in listed]
     if missing:
         name = missing[0]
-        index = KERNEL_NAMES.index(name)
+        index = LEGACY_NAMES.index(name)
         where = (
-            f"after `...{KERNEL_NAMES[index - 1]}`" if index else f"before `...{KERNEL_NAMES[1]}`"
+            f"after `...{LEGACY_NAMES[index - 1]}`" if index else f"before `...{LEGACY_NAMES[1]}`"
         )
         raise ConfigurationError(
             "keel.E012",
@@ -186,7 +193,7 @@ def _legacy_chain(paths: Sequence[str]) -> tuple[tuple[Layer, ...], list[CheckMe
             f"itself), or put `{name}` back {where}.",
             obj=name,
         )
-    if listed != list(KERNEL_NAMES):
+    if listed != list(LEGACY_NAMES):
         if listed.index("authentication") < listed.index("execution_context"):
             raise ConfigurationError(
                 "keel.E011",
@@ -199,7 +206,7 @@ def _legacy_chain(paths: Sequence[str]) -> tuple[tuple[Layer, ...], list[CheckMe
         raise ConfigurationError(
             "keel.E013",
             f"settings.MIDDLEWARE lists the kernel's layers as {' -> '.join(listed)}; they "
-            f"only work as {' -> '.join(KERNEL_NAMES)}.",
+            f"only work as {' -> '.join(LEGACY_NAMES)}.",
             hint="Delete every kernel entry from MIDDLEWARE (the kernel installs them in order).",
             obj="MIDDLEWARE",
         )
@@ -208,6 +215,11 @@ def _legacy_chain(paths: Sequence[str]) -> tuple[tuple[Layer, ...], list[CheckMe
         kernel_name = legacy_kernel_name(path)
         if kernel_name is not None:
             chain.append(Layer(kernel_name, factories[kernel_name], "kernel"))
+            chain.extend(
+                Layer(added, factories[added], "kernel")
+                for added, after in ADDED_SINCE_LEGACY.items()
+                if after == kernel_name
+            )
         else:
             factory, _ = _user_layer(path)
             chain.append(Layer(path, factory, "MIDDLEWARE", "as listed"))
