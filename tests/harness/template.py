@@ -95,17 +95,19 @@ def snapshot(dest: Path, repo: Path = REPO_ROOT, version: str = TEST_VERSION) ->
         target = dest / rel
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(repo / rel, target, follow_symlinks=False)
-    commit_all(dest, f"Snapshot {version}")
+    # Empty when the working tree is the last commit (a fresh clone, as in CI).
+    commit_all(dest, f"Snapshot {version}", allow_empty=True)
     _git(dest, *_GIT_IDENTITY, "tag", version)
     return dest
 
 
-def commit_all(path: Path, message: str) -> None:
+def commit_all(path: Path, message: str, *, allow_empty: bool = False) -> None:
     """`git init && git add -A && git commit` in `path`, with a fixed identity (CI machines
     may have none configured) and no hooks or signing."""
     _git(path, "init", "--quiet", "--initial-branch=main")
     _git(path, "add", "--all")
-    _git(path, *_GIT_IDENTITY, "commit", "--quiet", "--no-verify", "-m", message)
+    empty = ["--allow-empty"] if allow_empty else []
+    _git(path, *_GIT_IDENTITY, "commit", "--quiet", "--no-verify", *empty, "-m", message)
 
 
 def load_preset(name: str) -> dict[str, Any]:
