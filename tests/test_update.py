@@ -89,6 +89,15 @@ def _started(
     version: str, preset: str, template_repo: Path, tmp_path: Path, db_env: dict[str, str]
 ) -> Project:
     """A project rendered at `version`, worked in by the team, with rows, committed."""
+    tags = subprocess.run(
+        ["git", "tag", "--list", version], cwd=template_repo, capture_output=True, text=True
+    ).stdout.split()
+    if version not in tags:
+        pytest.fail(
+            f"release {version} is not in this clone's history (a shallow clone?): "
+            "`git fetch --unshallow`, then `make tags`",
+            pytrace=False,
+        )
     data = load_preset(preset)
     path = tmp_path / "service"
     render(template_repo, path, data, version=version)

@@ -85,10 +85,7 @@ def snapshot(dest: Path, repo: Path = REPO_ROOT, version: str = TEST_VERSION) ->
             check=False,
         )
         if probe.returncode != 0:
-            raise RuntimeError(
-                f"release {release.version}: commit {release.commit} is not in {repo}'s "
-                "history (a shallow clone?); the update tests need every recorded release."
-            )
+            continue  # a shallow clone: the update tests fail on the missing tag, naming it
         _git(dest, *_GIT_IDENTITY, "tag", release.version, release.commit)
     _git(dest, "rm", "-r", "-q", "-f", "--", ".")
     for rel in working_tree_files(repo):
