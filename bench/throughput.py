@@ -48,6 +48,9 @@ from _report import APPS, CONNECTIONS, ROUTES, PresetFigures, report
 
 HERE = Path(__file__).resolve().parent
 POSTGRES_ENV = "KEEL_BENCH_POSTGRES_URL"
+REDIS_ENV = "KEEL_BENCH_REDIS_URL"
+#: Port 1 on loopback: refused at once, so a fail-open limiter costs nothing.
+NOWHERE_REDIS = "redis://127.0.0.1:1/0"
 SEED_ROWS = 1000
 LIST_PATH = "/api/v1/projects/?page_size=50"
 LIVE_PATH = "/health/live"
@@ -140,14 +143,20 @@ def production_env(database_url: str) -> dict[str, str]:
     """What `make serve` needs to run like production: secrets stay in the project's .env.
 
     APP_ENV and LOG_FORMAT override the development values `copier copy` wrote to .env;
-    the rest keeps the defaults of .env.example.
+    the rest keeps the defaults of .env.example. A production service refuses to start
+    with login rate limits in process memory (keel.E104): the counters go to
+    KEEL_BENCH_REDIS_URL when it is set, else to a loopback port nobody listens on, with
+    the limits failing open (the bench logs in a handful of times and measures no limit).
     """
+    redis = os.environ.get(REDIS_ENV, "")
     return _render.project_env(
         {
             "APP_ENV": "production",
             "LOG_FORMAT": "json",
             "DATABASE_URL": database_url,
             "FLASK_DEBUG": "0",
+            "RATELIMIT_STORAGE_URL": redis or NOWHERE_REDIS,
+            "RATELIMIT_FAIL_OPEN": "false" if redis else "true",
         }
     )
 

@@ -19,7 +19,8 @@ Order of startup, fixed here and nowhere else:
 8. blueprints (health, API docs, the modules') and commands (the modules', the kernel's);
 9. error handlers, after every extension that registers its own;
 10. the middleware chain (the kernel's layers and the user's), then WSGI middleware;
-11. the checks: errors stop startup, warnings are logged once.
+11. the checks (with the deploy checks in production): errors stop startup, warnings
+    are logged once.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from flask_migrate import Migrate
 from pydantic import ValidationError
 
 from .auth.tokens import AuthState
-from .checks import run_checks
+from .checks import is_silenced, run_checks
 from .checks.command import check_command, report
 from .cli.commands import kernel_commands
 from .cli.context import open_shell_context
@@ -147,9 +148,16 @@ def create_app(settings: KernelSettings | None = None) -> KeelFlask:
 
 
 def _finish_checks(app: KeelFlask, found: list[CheckMessage]) -> None:
-    """Stop on any error; log each warning once."""
-    silenced = set(app.extensions[EXTENSION].settings.SILENCED_CHECKS)
-    messages = [m for m in found if m.id not in silenced] + run_checks(app)
+    """Stop on any error; log each warning once.
+
+    In production (`APP_ENV=production`) the deploy checks run too: the server refuses
+    to start while one of them reports an error, and the report names each id.
+    """
+    settings = app.extensions[EXTENSION].settings
+    silenced = set(settings.SILENCED_CHECKS)
+    deploy = settings.APP_ENV == "production"
+    messages = [m for m in found if not is_silenced(m, silenced)]
+    messages += run_checks(app, deploy=deploy)
     errors = [m for m in messages if m.level == "error"]
     if errors:
         raise ConfigurationError.of(errors)

@@ -4,7 +4,11 @@
 - One pinned algorithm: HS256 with `JWT_SECRET_KEY`. Decoding accepts that one only, so
   `alg: none`, HS512 or an RS/HS confusion is refused before any key is used.
 - `iss`, `aud`, `exp`, `nbf`, `iat`, `jti`, `sub` (a string), `type` and `fam` (the
-  refresh-token family) are required and checked; no leeway.
+  refresh-token family) are required and checked; no leeway. `exp`, `nbf` and `iat`
+  must be JSON numbers (PyJWT would read `"exp": "9999999999"` as a time), and a
+  token may not live longer than its kind is issued for (`exp - iat` at most
+  `JWT_ACCESS_TOKEN_MINUTES` or `JWT_REFRESH_TOKEN_DAYS`): a token signed with the
+  real key but minted for longer is refused.
 - Every failure is `InvalidToken`: a 401 problem+json with a `WWW-Authenticate: Bearer`
   challenge.
 
@@ -17,7 +21,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -33,6 +37,8 @@ from ..data.redis import redis_options
 ALGORITHM = "HS256"
 #: Claims every token must carry (PyJWT refuses a token missing one).
 REQUIRED_CLAIMS = ("exp", "iat", "nbf", "iss", "aud", "sub", "jti", "type", "fam")
+#: The claims that are times: JSON numbers (seconds since the epoch), never strings.
+NUMERIC_CLAIMS = ("exp", "nbf", "iat")
 #: Longer Authorization values are refused unread: a token of ours is about 450 bytes.
 MAX_TOKEN_LENGTH = 4096
 REALM = "api"
@@ -84,12 +90,15 @@ class TokenVerifier:
         audience: str,
         cache_size: int,
         clock: Callable[[], float] = time.time,
+        max_lifetimes: Mapping[str, float] | None = None,
     ) -> None:
         self._key = key
         self._issuer = issuer
         self._audience = audience
         self._cache_size = cache_size
         self._clock = clock
+        #: The longest `exp - iat` accepted, in seconds, per token type (None: any).
+        self._max_lifetimes = dict(max_lifetimes or {})
         self._cache: dict[str, tuple[dict[str, Any], float]] = {}
         self._lock = threading.Lock()
         self._options: dict[str, Any] = {
@@ -144,6 +153,11 @@ class TokenVerifier:
             raise InvalidToken("The token is invalid.") from None
         if claims["type"] != token_type:
             raise InvalidToken(f"This is not an {token_type} token.")
+        if not all(_is_number(claims[name]) for name in NUMERIC_CLAIMS):
+            raise InvalidToken("The token is invalid.")
+        longest = self._max_lifetimes.get(token_type)
+        if longest is not None and claims["exp"] - claims["iat"] > longest:
+            raise InvalidToken("The token lives longer than this service issues tokens for.")
         if not isinstance(claims["fam"], str) or not claims["fam"]:
             raise InvalidToken("The token is invalid.")
         return claims
@@ -160,6 +174,10 @@ class TokenVerifier:
             self._cache[token] = (claims, float(claims["exp"]))
 
 
+def _is_number(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
 @dataclass(frozen=True, slots=True)
 class AuthState:
     """The token machinery `create_app()` sets up (a part of the kernel state)."""
@@ -172,15 +190,21 @@ class AuthState:
 
     @classmethod
     def from_settings(cls, settings: KernelSettings) -> AuthState:
+        access = timedelta(minutes=settings.JWT_ACCESS_TOKEN_MINUTES)
+        refresh = timedelta(days=settings.JWT_REFRESH_TOKEN_DAYS)
         return cls(
             verifier=TokenVerifier(
                 key=settings.JWT_SECRET_KEY.get_secret_value(),
                 issuer=settings.JWT_ISSUER,
                 audience=settings.JWT_AUDIENCE,
                 cache_size=settings.JWT_VERIFIED_CACHE_SIZE,
+                max_lifetimes={
+                    ACCESS: access.total_seconds(),
+                    REFRESH: refresh.total_seconds(),
+                },
             ),
-            access_lifetime=timedelta(minutes=settings.JWT_ACCESS_TOKEN_MINUTES),
-            refresh_lifetime=timedelta(days=settings.JWT_REFRESH_TOKEN_DAYS),
+            access_lifetime=access,
+            refresh_lifetime=refresh,
             redis=_revocation_store(settings),
         )
 

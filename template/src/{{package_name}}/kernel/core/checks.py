@@ -28,6 +28,7 @@ CATALOG: dict[str, str] = {
     "keel.E002": "A module of INSTALLED_MODULES cannot be loaded.",
     "keel.E003": "A dotted path in the settings cannot be imported.",
     "keel.E004": "A middleware entry is listed twice, is not callable or returns no handler.",
+    "keel.E005": "SILENCED_CHECKS names an error: only warnings can be silenced.",
     "keel.E010": "A raw before/after/teardown_request hook runs outside the middleware stack.",
     "keel.E011": "The authentication layer is not placed after the execution context.",
     "keel.E012": "A security layer of the kernel is missing from settings.MIDDLEWARE.",
@@ -46,6 +47,12 @@ CATALOG: dict[str, str] = {
     "keel.E201": "Celery runs tasks eagerly, inside the web request.",
     "keel.W202": "Celery uses the embedded SQLite broker.",
 }
+
+
+def level_of(check_id: str) -> Level | None:
+    """ "error" for a `keel.E...` id, "warning" for `keel.W...`, None for another id."""
+    levels: dict[str, Level] = {"keel.E": "error", "keel.W": "warning"}
+    return levels.get(check_id[:6])
 
 
 def _known(check_id: str) -> str:

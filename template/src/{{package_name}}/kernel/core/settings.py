@@ -16,7 +16,11 @@ subclasses, nothing else.
 
 from __future__ import annotations
 
+import itertools
+import math
 import re
+from collections import Counter
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
@@ -35,6 +39,9 @@ from .checks import Check, ConfigurationError
 Environment = Literal["development", "test", "production"]
 
 _MIN_SECRET_LENGTH = 32
+#: Estimated bits a key must carry (see `estimated_entropy_bits`): a
+#: `secrets.token_urlsafe(32)` carries about 200 by this estimate.
+MIN_SECRET_BITS = 128
 _ONE_LIMIT = r"\s*\d+\s*(?:/|per)\s*(?:\d+\s*)?(?:second|minute|hour|day|month|year)s?\s*"
 _RATE_LIMIT = re.compile(rf"{_ONE_LIMIT}(?:[,;|]{_ONE_LIMIT})*", re.IGNORECASE)
 
@@ -117,7 +124,8 @@ class KernelSettings(BaseSettings):
     ROLE_PERMISSIONS: dict[str, tuple[str, ...]] = {}
     #: `path:function(ctx, email) -> Actor | None`, used by `--as EMAIL` on commands.
     ACTOR_LOADER: str = ""
-    #: Check ids to silence on purpose, e.g. ("keel.W103",); say why in a comment.
+    #: Warning ids to silence on purpose, e.g. ("keel.W103",); say why in a comment.
+    #: An error cannot be silenced (naming one is keel.E005).
     SILENCED_CHECKS: tuple[str, ...] = ()
 
     #: Who signs the service's tokens (`iss`) and who they are for (`aud`); both are set
@@ -162,10 +170,13 @@ class KernelSettings(BaseSettings):
     @classmethod
     def _strong_secret(cls, value: SecretStr) -> SecretStr:
         secret = value.get_secret_value()
-        if len(secret) < _MIN_SECRET_LENGTH or len(set(secret)) < 5:
+        bits = estimated_entropy_bits(secret)
+        if len(secret) < _MIN_SECRET_LENGTH or bits < MIN_SECRET_BITS:
             raise ValueError(
-                f"must be at least {_MIN_SECRET_LENGTH} random characters; generate one with "
-                "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`"
+                f"must be at least {_MIN_SECRET_LENGTH} random characters (this one: "
+                f"{len(secret)} characters, about {bits:.0f} bits of estimated entropy, "
+                f"{MIN_SECRET_BITS} needed: repeated patterns and runs count for little); "
+                "generate one with `python -c 'import secrets; print(secrets.token_urlsafe(48))'`"
             )
         return value
 
@@ -230,6 +241,37 @@ class KernelSettings(BaseSettings):
     @property
     def testing(self) -> bool:
         return self.APP_ENV == "test"
+
+
+def estimated_entropy_bits(secret: str) -> float:
+    """A conservative estimate of the bits of entropy in `secret`.
+
+    The secret is first cut to its shortest repeating unit (`"secret" * 6` counts as
+    `"secret"`); then each character is worth the Shannon entropy of the unit's
+    characters, or of the differences between neighbouring characters when those say
+    less (`"0123456789"` is a run: its differences are all 1). A random key keeps
+    nearly all its length; a pattern keeps almost nothing.
+    """
+    unit = secret[: _period(secret)]
+    if not unit:
+        return 0.0
+    deltas = [ord(b) - ord(a) for a, b in itertools.pairwise(unit)]
+    per_char = min(_shannon(unit), _shannon(deltas)) if deltas else 0.0
+    return per_char * len(unit)
+
+
+def _period(text: str) -> int:
+    """The length of the shortest unit whose repetition `text` is (a prefix of)."""
+    for length in range(1, len(text)):
+        if all(text[i] == text[i % length] for i in range(length, len(text))):
+            return length
+    return len(text)
+
+
+def _shannon(symbols: Sequence[object]) -> float:
+    counts = Counter(symbols)
+    total = len(symbols)
+    return -sum(n / total * math.log2(n / total) for n in counts.values())
 
 
 def sqlite_file(url: str) -> Path | None:
