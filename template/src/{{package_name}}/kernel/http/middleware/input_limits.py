@@ -61,7 +61,8 @@ class InputLimits:
         self.max_json_depth = max_json_depth
         self.max_json_number_digits = max_json_number_digits
         #: A run of number characters long enough to hold too many digits.
-        self._long_number = re.compile(rf"[-+.0-9eE]{{{max_json_number_digits + 1},}}")
+        shortest = max_json_number_digits + 1
+        self._long_number = re.compile("[-+.0-9eE]" + "{" + str(shortest) + ",}")
 
     def check(self, request: Request) -> None:
         """Raise a 400 or 413 `HTTPException` for the first hostile input found."""
