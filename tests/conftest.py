@@ -91,7 +91,6 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     with its reason, the generated suites' own results, and counts that add up."""
     skipped: set[str] = set()
     notes: set[str] = set()
-    inner_skips = 0
     for reports in terminalreporter.stats.values():
         for report in reports:
             if getattr(report, "skipped", False) and not hasattr(report, "wasxfail"):
@@ -99,9 +98,10 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
             for name, value in getattr(report, "user_properties", ()):
                 if name == SUMMARY_NOTE:
                     notes.add(f"{report.nodeid}: {value}")
-                    inner_skips += _count_of("skipped", str(value))
     if not (skipped or notes or terminalreporter.stats.get("passed")):
         return
+    # A test's notes ride on its call and teardown reports: count each note once.
+    inner_skips = sum(_count_of("skipped", note) for note in notes)
     terminalreporter.section("Keel variants")
     for line in sorted(skipped) + sorted(notes):
         terminalreporter.write_line(line)
