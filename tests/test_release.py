@@ -35,9 +35,9 @@ def test_0_1_0_is_the_commit_every_early_project_is_at_or_before() -> None:
 
 def test_each_release_says_how_to_upgrade() -> None:
     sections = re.split(r"^## ", CHANGELOG, flags=re.MULTILINE)[1:]
-    for section in sections:
-        if section.startswith("[Unreleased]") and section.strip() == "[Unreleased]":
-            continue
+    released = [section for section in sections if not section.startswith("[Unreleased]")]
+    assert released
+    for section in released:
         assert "### Upgrading" in section, f"no 'Upgrading' section in {section.splitlines()[0]}"
 
 
