@@ -7,6 +7,7 @@ format, mypy, and the generated test suite (against PostgreSQL when the preset u
 from __future__ import annotations
 
 import subprocess
+from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ from harness.inspect_output import leftover_markers, read_dotenv, rendered_files
 from harness.ownership import HEADER_MARK, owner
 from harness.project import SUITE_TIMEOUT, SUMMARY_NOTE, GeneratedProject, RenderFn
 from harness.public_api import check_tree
-from harness.services import Availability
+from harness.services import Availability, scratch_database
 from harness.template import TEST_VERSION
 
 # ---------------------------------------------------------------------------- rendering
@@ -148,19 +149,22 @@ def test_generated_suite(
     never depends on them.
     """
     env: dict[str, str] = {}
-    if generated.answers["database"] == "postgresql":
-        postgres: Availability = request.getfixturevalue("postgres")
-        if postgres.url is None:
-            pytest.skip(postgres.skip_message)
-        env[postgres.service.suite_var] = postgres.url
-    if generated.answers["use_celery"]:
-        redis: Availability = request.getfixturevalue("redis")
-        if redis.url is not None:
-            env[redis.service.suite_var] = redis.url
-        else:
-            record_property(
-                SUMMARY_NOTE, f"ran without {redis.service.suite_var}: {redis.skip_message}"
-            )
-    result = generated.uv_run("pytest", "-q", timeout=SUITE_TIMEOUT, env=env)
+    with ExitStack() as stack:
+        if generated.answers["database"] == "postgresql":
+            postgres: Availability = request.getfixturevalue("postgres")
+            if postgres.url is None:
+                pytest.skip(postgres.skip_message)
+            # A database of its own: another PostgreSQL variant's suite may run meanwhile.
+            own = stack.enter_context(scratch_database(postgres.url, generated.variant))
+            env[postgres.service.suite_var] = own
+        if generated.answers["use_celery"]:
+            redis: Availability = request.getfixturevalue("redis")
+            if redis.url is not None:
+                env[redis.service.suite_var] = redis.url
+            else:
+                record_property(
+                    SUMMARY_NOTE, f"ran without {redis.service.suite_var}: {redis.skip_message}"
+                )
+        result = generated.uv_run("pytest", "-q", timeout=SUITE_TIMEOUT, env=env)
     record_property(SUMMARY_NOTE, f"generated suite: {result.closing_line}")
     expect_ok(result)

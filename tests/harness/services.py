@@ -21,13 +21,17 @@ never passes by skipping a variant it requires.
 from __future__ import annotations
 
 import os
+import re
 import socket
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
 import psycopg
 import pytest
+from psycopg import sql
 
 _CONNECT_TIMEOUT = 2.0
 
@@ -128,6 +132,31 @@ def login(service: Service, url: str) -> str:
         reason = " ".join(str(exc).split()) or type(exc).__name__
         return f"{host}:{port} answers but the login to {_redact(url)} failed: {reason}"
     return ""
+
+
+@contextmanager
+def scratch_database(url: str, label: str) -> Iterator[str]:
+    """A fresh, empty database of its own on the server of `url`, dropped afterwards.
+
+    Suites that run at the same time (two PostgreSQL variants on two workers, another
+    `make test` on the same server) would otherwise drop each other's tables. The role
+    needs CREATEDB (.ci/run grants it); without it, `url` itself is used.
+    """
+    name = f"keel_{re.sub(r'[^a-z0-9]+', '_', label.lower())}_{uuid.uuid4().hex[:8]}"
+    try:
+        _postgres_admin(url, "CREATE DATABASE {}", name)
+    except psycopg.errors.InsufficientPrivilege:
+        yield url
+        return
+    try:
+        yield urlsplit(url)._replace(path=f"/{name}").geturl()
+    finally:
+        _postgres_admin(url, "DROP DATABASE IF EXISTS {} WITH (FORCE)", name)
+
+
+def _postgres_admin(url: str, statement: str, name: str) -> None:
+    with psycopg.connect(url, autocommit=True, connect_timeout=10) as connection:
+        connection.execute(sql.SQL(statement).format(sql.Identifier(name)))
 
 
 def _postgres_login(url: str) -> None:
