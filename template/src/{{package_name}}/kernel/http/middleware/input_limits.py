@@ -47,7 +47,7 @@ _PRINTABLE_ASCII = re.compile(r"[\x20-\x7e\t]*")
 #: A JSON string, unrolled so long strings cost one pass.
 _STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)
 _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
-#: A JSON escape: `\uXXXX` (group 1) or any other one character.
+#: A JSON escape: `\u` and four hex digits (group 1) or any other one character.
 _ESCAPE = re.compile(r"\\(?:u([0-9a-fA-F]{4})|.)", re.DOTALL)
 _SURROGATE_HINT = re.compile(r"\\u[dD][89a-fA-F]")
 
