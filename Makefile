@@ -15,7 +15,7 @@ export UV_PYTHON           ?= $(PYTHON)
 export UV_PYTHON_DOWNLOADS := never
 export UV_NO_PROGRESS      := 1
 
-.PHONY: help install lint test snapshots demo bench lock clean distclean release tags
+.PHONY: help install lint test snapshots locks demo bench lock clean distclean release tags
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -37,6 +37,9 @@ test: install  ## Render every preset and run the generated projects' checks (us
 
 snapshots: install  ## Regenerate template/openapi.json.jinja and permissions.json.jinja from the presets
 	$(UV) run --no-sync python scripts/snapshots.py
+
+locks: install  ## Re-lock locks/ (each variant's uv.lock) after editing template/pyproject.toml.jinja (LOCKS_ARGS=--upgrade)
+	$(UV) run --no-sync python scripts/locks.py $(LOCKS_ARGS)
 
 # Renders the working tree, uncommitted and untracked files included: Copier commits a
 # dirty local repository's changes in its temporary clone, and `--vcs-ref HEAD` renders
