@@ -9,15 +9,15 @@ update (`use_celery` off, then on again) with the same checks.
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import subprocess
-import uuid
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from harness.services import Availability
+from harness.services import Availability, scratch_database
 from harness.template import (
     REPO_ROOT,
     TEST_VERSION,
@@ -63,26 +63,25 @@ CASES = [
 
 
 def _database_env(preset_data: dict[str, Any], request: pytest.FixtureRequest) -> dict[str, str]:
-    """The project's database: its SQLite file, or a scratch PostgreSQL database."""
+    """The project's databases: its SQLite files, or two scratch PostgreSQL databases.
+
+    One holds the team's rows (DATABASE_URL), the other the project's own suite
+    (TEST_DATABASE_URL). Both are the case's alone and dropped after it: update cases
+    and preset suites run side by side on one server and would drop each other's tables.
+    """
     if preset_data.get("database") != "postgresql":
         return {}
     postgres: Availability = request.getfixturevalue("postgres")
     if postgres.url is None:
         pytest.skip(postgres.skip_message)
-    return {"POSTGRES_ADMIN_URL": postgres.url, "TEST_DATABASE_URL": postgres.url}
-
-
-def _scratch_database(project: Project, admin_url: str) -> str:
-    """Create a database of its own for this project's rows; return its URL."""
-    name = f"keel_update_{uuid.uuid4().hex[:10]}"
-    script = (
-        "import sys, psycopg\n"
-        "with psycopg.connect(sys.argv[1], autocommit=True) as c:\n"
-        f"    c.execute('CREATE DATABASE {name}')\n"
-    )
-    result = project.tool("python", "-c", script, admin_url)
-    assert result.ok, result.describe()
-    return admin_url.rsplit("/", 1)[0] + f"/{name}"
+    databases = contextlib.ExitStack()
+    request.addfinalizer(databases.close)
+    return {
+        "DATABASE_URL": databases.enter_context(scratch_database(postgres.url, "update_rows")),
+        "TEST_DATABASE_URL": databases.enter_context(
+            scratch_database(postgres.url, "update_suite")
+        ),
+    }
 
 
 def _started(
@@ -105,8 +104,8 @@ def _started(
     package = str(data.get("package_name") or f"{preset}_service")
     project = Project(path, package, {})
     project.sync()
-    if "POSTGRES_ADMIN_URL" in db_env:
-        project.env["DATABASE_URL"] = _scratch_database(project, db_env["POSTGRES_ADMIN_URL"])
+    if "DATABASE_URL" in db_env:
+        project.env["DATABASE_URL"] = db_env["DATABASE_URL"]
     apply_team_edits(project, version)
     add_rows(project)
     project.commit("Rows")
