@@ -1,8 +1,8 @@
 """Rewrite locks/ (the uv.lock every new project starts with) from the template's pyproject.
 
 For every combination of the answers that change the dependencies (KEY_QUESTIONS in
-extensions/keel_locks.py): render template/pyproject.toml.jinja from a snapshot of the working
-tree, put the stored lock beside it, and run `uv lock` with that python_version's
+extensions/keel_locks.py): render template/pyproject.toml.jinja of the working tree, put
+the stored lock beside it, and run `uv lock` with that python_version's
 interpreter. uv keeps every version the stored lock has that still fits, so adding a
 dependency adds its packages and moves nothing else; `--upgrade` moves everything to the
 newest versions allowed. Then the shared `[[package]]` tables go to locks/packages.lock
@@ -28,13 +28,15 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "extensions"))
 
-import copier
+import jinja2
 import yaml
+from keel import KeelExtension  # type: ignore[import-not-found]
 from keel_locks import (  # type: ignore[import-not-found]
     KEY_QUESTIONS,
     LOCKS_DIR,
     PLACEHOLDER_NAME,
     POOL_FILE,
+    LockExtension,
     block_name,
     block_ref,
     expand,
@@ -46,16 +48,21 @@ from keel_locks import (  # type: ignore[import-not-found]
 
 from harness.commands import project_env, run, uv_executable
 from harness.pythons import find_python
-from harness.template import REPO_ROOT, TEST_VERSION, snapshot
+from harness.template import REPO_ROOT
 
 #: The answers every lock is rendered with besides the key ones: a package named so the
 #: project's own table is easy to find, and the choices that leave pyproject.toml alone.
 BASE_ANSWERS: dict[str, Any] = {
     "project_name": "Keel Lock Project",
     "package_name": PLACEHOLDER_NAME.replace("-", "_"),
+    "description": "The project of Keel's stored locks.",
+    "author_name": "Keel",
+    "author_email": "keel@example.com",
     "use_docker": False,
     "ci": "none",
 }
+
+PYPROJECT = REPO_ROOT / "template" / "pyproject.toml.jinja"
 
 LOCK_TIMEOUT = 600.0
 
@@ -85,26 +92,28 @@ def key_of(answers: dict[str, Any]) -> str:
     return str(lock_key(str(answers["python_version"]), answers["database"], answers["use_celery"]))
 
 
-def render_pyproject(template: Path, dst: Path, answers: dict[str, Any]) -> Path:
-    """Only pyproject.toml of these answers, from the snapshot `template`."""
-    copier.run_copy(
-        str(template),
-        str(dst),
-        data={**BASE_ANSWERS, **answers},
-        defaults=True,
-        unsafe=True,
-        vcs_ref=TEST_VERSION,
-        quiet=True,
-        exclude=["*", "!pyproject.toml"],
+def render_pyproject(answers: dict[str, Any]) -> str:
+    """pyproject.toml of these answers (BASE_ANSWERS for the others).
+
+    Rendered with Jinja as copier.yml configures it (strict undefined, Keel's extensions)
+    rather than by Copier, which renders every path of the template for one file:
+    tests/test_locks.py checks that both give the same text.
+    """
+    environment = jinja2.Environment(
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        extensions=[KeelExtension, LockExtension],
     )
-    return dst / "pyproject.toml"
+    template = environment.from_string(PYPROJECT.read_text(encoding="utf-8"))
+    return str(template.render({**BASE_ANSWERS, **answers}))
 
 
-def lock_variant(template: Path, work: Path, answers: dict[str, Any], upgrade: bool) -> str:
+def lock_variant(work: Path, answers: dict[str, Any], upgrade: bool) -> str:
     """The uv.lock text of one variant (project named PLACEHOLDER_NAME)."""
     key = key_of(answers)
     dst = work / key
-    render_pyproject(template, dst, answers)
+    dst.mkdir()
+    (dst / "pyproject.toml").write_text(render_pyproject(answers), encoding="utf-8")
     stored = LOCKS_DIR / f"{key}.lock"
     if stored.exists():
         (dst / "uv.lock").write_text(
@@ -153,10 +162,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--upgrade", action="store_true", help="newest allowed versions")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="keel-locks-") as tmp:
-        template = snapshot(Path(tmp) / "template")
         locks = {}
         for answers in variants():
-            locks[key_of(answers)] = lock_variant(template, Path(tmp), answers, args.upgrade)
+            locks[key_of(answers)] = lock_variant(Path(tmp), answers, args.upgrade)
             print(f"locked {key_of(answers)}")
     store(locks)
     size = sum(path.stat().st_size for path in LOCKS_DIR.glob("*.lock"))
