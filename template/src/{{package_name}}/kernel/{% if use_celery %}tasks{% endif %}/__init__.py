@@ -2,7 +2,7 @@
 """Background tasks: Celery, run inside the same execution context as a request.
 
 This package is the task adapter: `settings` (CelerySettings, which turns it on),
-`declaration` (`@context_task`), `enqueue`, `worker` (the Celery app `create_app()`
+`declaration` (`@context_task`), `enqueue`, `outbox`, `worker` (the Celery app `create_app()`
 builds), `sqlite_broker` (the embedded broker) and `checks`. It may import the auth,
 data, registry and core layers; never the HTTP or CLI adapters.
 
@@ -20,7 +20,8 @@ learns at once) and again on the worker, which runs the task as that actor.
 (maintenance, scheduled jobs). A task must say one or the other.
 
 and enqueued from a unit of work with `enqueue(ctx, send_welcome_mail, user.id)`.
-`enqueue` publishes only after that unit of work commits (nothing on rollback), and puts
+`enqueue` writes the message in that unit of work and sends it after the commit
+(nothing on rollback), and puts
 the actor and request id in the message headers; the worker opens
 `open_context(app, origin="task", ...)` with them around the task, so the task runs as
 the same actor, logs with the same request id, and gets its own transaction.
@@ -31,12 +32,15 @@ no actor. The Celery app is built by `create_app()` (`init_celery`), from settin
 the worker, the web app and the tests share one start-up path.
 
 Reliability defaults (see docs/tasks.md): late acks with requeue when a worker dies,
-prefetch 1, and broker timeouts plus a publish retry limit, so a dead broker makes
-`enqueue` fail within seconds with `EnqueueError` instead of hanging a request.
+prefetch 1, and broker timeouts plus a publish retry limit. `enqueue` writes the
+message into the caller's transaction (the `task_outbox` table, `outbox`): a dead
+broker never fails a request, the worker's relay sends what was not sent, and a
+message delivered twice runs once.
 """
 
 from .declaration import Schedule, TaskRef, context_task
 from .enqueue import EnqueueError, enqueue
+from .outbox import OutboxRelay, OutboxSender, RelayResult, outbox_of
 from .settings import CelerySettings
 from .worker import (
     ACTOR_HEADER,
@@ -58,6 +62,9 @@ __all__ = [
     "ContextTask",
     "EnqueueError",
     "KeelCelery",
+    "OutboxRelay",
+    "OutboxSender",
+    "RelayResult",
     "Schedule",
     "TaskRef",
     "actor_and_request_id",
@@ -68,4 +75,5 @@ __all__ = [
     "enqueue",
     "init_celery",
     "installed_tasks",
+    "outbox_of",
 ]

@@ -1,15 +1,16 @@
 # Template-owned (Keel): `copier update` refreshes this file; put your code in modules/.
-"""`enqueue(ctx, task, ...)`: publish a task once the unit of work commits.
+"""`enqueue(ctx, task, ...)`: write a task message into the unit of work (the outbox).
 
-The message carries the actor and the request id in its headers; nothing is published
-when the unit of work rolls back.
+The message is a `task_outbox` row of the caller's transaction, sent to the broker
+after the commit; a broker that is down leaves it for the relay (kernel/tasks/outbox.py).
+The message carries the actor and the request id in its headers; nothing is sent when
+the unit of work rolls back.
 """
 
 from __future__ import annotations
 
 import inspect
 from typing import Any, ParamSpec
-from urllib.parse import urlsplit
 from uuid import uuid4
 
 import sqlalchemy as sa
@@ -19,25 +20,28 @@ from kombu.serialization import dumps
 from ..core.context import ExecutionContext
 from ..core.permissions import authorize
 from .declaration import TaskRef
+from .outbox import Message, outbox_of, write_message
 from .worker import ACTOR_HEADER, REQUEST_ID_HEADER, celery_of, celery_task_for
 
 P = ParamSpec("P")
 
 
 class EnqueueError(RuntimeError):
-    """A task could not be handed to the broker (it is down, or unreachable)."""
+    """A task could not be handed to the broker (kept for callers that catch it: with the
+    outbox, `enqueue` no longer raises it; a send that fails is retried by the relay)."""
 
 
 def enqueue(
     ctx: ExecutionContext, task: TaskRef[P, Any], /, *args: P.args, **kwargs: P.kwargs
 ) -> str:
-    """Publish `task(*args, **kwargs)` once `ctx`'s unit of work commits; return its id.
+    """Write `task(*args, **kwargs)` into `ctx`'s unit of work; return its task id.
 
-    On rollback nothing is published. The worker runs the task as `ctx.actor`, with
-    `ctx.request_id`. Bad arguments (wrong names, not JSON-serialisable) raise here,
-    before the commit. A broker that cannot be reached raises `EnqueueError` from the
-    commit, within a few seconds: the data is committed by then, so a task that must
-    never be lost belongs in an outbox table the same transaction writes.
+    The message is committed with the caller's rows and sent after the commit; on
+    rollback (of the unit of work, or of a SAVEPOINT that wrote it) it is gone. A broker
+    that is down or unreachable does not fail the caller: the message stays in the
+    outbox, and the worker's relay sends it when the broker is back. The worker runs
+    the task as `ctx.actor`, with `ctx.request_id`, once per message. Bad arguments
+    (wrong names, not JSON-serialisable) raise here, before the commit.
     """
     if task.run_as is None:
         authorize(ctx, task.permission)  # refused now, in the caller, not on a worker later
@@ -49,55 +53,25 @@ def enqueue(
         raise TypeError(f"enqueue({task.name}): {exc}") from None
     # Serialise now, so an argument the broker cannot carry fails before the commit.
     dumps((args, kwargs), serializer=celery.conf.task_serializer)  # type: ignore[no-untyped-call]
-    task_id = _new_task_id()
     headers = {ACTOR_HEADER: ctx.actor.to_header(), REQUEST_ID_HEADER: ctx.request_id}
-    options = dict(task.publish_options)
-    discarded = False
+    message = Message.build(
+        _new_task_id(), task.name, args, kwargs, headers, task.publish_options, ctx.clock.now()
+    )
+    dumps(message.payload(), serializer="json")  # type: ignore[no-untyped-call]  # publish options too
+    row = write_message(ctx, message)
+    sender = outbox_of(current_app)
 
-    def discard(session: Any, previous_transaction: Any) -> None:
-        nonlocal discarded
-        if previous_transaction.parent is None:  # the unit of work, not a SAVEPOINT
-            discarded = True
-
-    # `ctx.rollback()` drops on_commit callbacks, but code may also call
-    # `ctx.session.rollback()` directly, which does not: so the rollback itself
-    # withdraws this publish. A session that has not begun
-    # has nothing to roll back and sends no event: begin it (no connection is taken).
-    if not ctx.session.in_transaction():
-        ctx.session.begin()
-    sa.event.listen(ctx.session, "after_soft_rollback", discard)
-
-    def publish() -> None:
-        if discarded:
-            ctx.logger.debug("not publishing task %s: its unit of work rolled back", task.name)
+    def send() -> None:
+        # A rollback (`ctx.session.rollback()`, or a SAVEPOINT's) took the row away:
+        # SQLAlchemy forgets the identity of an object whose INSERT it rolled back.
+        if not sa.inspect(row).has_identity:
+            ctx.logger.debug("not sending task %s: its row was rolled back", task.name)
             return
-        if celery.conf.task_always_eager:
-            # Runs the task here, in its own context; its errors are its own, not the broker's.
-            celery_task.apply_async(args, kwargs, task_id=task_id, headers=headers, **options)
-            return
-        try:
-            celery_task.apply_async(args, kwargs, task_id=task_id, headers=headers, **options)
-        except Exception as exc:  # kombu, redis and OS errors alike: all mean the same
-            reason = " ".join(str(exc).split())
-            raise EnqueueError(
-                f"could not publish task {task.name} (id {task_id}): "
-                f"{type(exc).__name__}: {reason} -- are the broker "
-                f"(CELERY_BROKER_URL={_redact(celery.conf.broker_url)}) and the result "
-                f"backend (CELERY_RESULT_BACKEND={_redact(str(celery.conf.result_backend))}) "
-                "running?"
-            ) from exc
-        ctx.logger.info("published task %s", task.name, extra={"task_id": task_id})
+        sender.after_commit(message)
 
-    ctx.on_commit(publish)
-    return task_id
+    ctx.on_commit(send)
+    return message.id
 
 
 def _new_task_id() -> str:
     return str(uuid4())
-
-
-def _redact(url: str) -> str:
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    return parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@", 1)).geturl()

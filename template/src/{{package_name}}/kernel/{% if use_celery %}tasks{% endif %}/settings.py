@@ -31,6 +31,21 @@ class CelerySettings(KernelSettings):
     #: The queue tasks go to and workers consume; give each service its own when they
     #: share a Redis.
     CELERY_TASK_DEFAULT_QUEUE: str = "celery"
+    CELERY_OUTBOX_RELAY_INTERVAL: float = Field(
+        default=10.0,
+        gt=0,
+        le=3600,
+        description="Seconds between the worker's outbox sweeps: a task message not sent "
+        "after its commit (broker down) is sent by the next sweep once it is this old. "
+        "A web process that failed to send also leaves new messages to the relay for "
+        "this long, so requests do not each wait on a dead broker.",
+    )
+    CELERY_OUTBOX_RETENTION: float = Field(
+        default=7 * 24 * 3600,
+        gt=0,
+        description="Seconds a sent task message stays in the outbox table before the "
+        "relay deletes it; within that time a second delivery of the task is skipped.",
+    )
     #: Where beat remembers when each periodic task last ran (relative to the project).
     CELERY_BEAT_SCHEDULE_FILE: str = "var/celerybeat-schedule"
 

@@ -2,8 +2,9 @@
 """The Celery app `create_app()` builds, and how each task runs on the worker.
 
 Reliability defaults (see docs/tasks.md): late acks with requeue when a worker dies,
-prefetch 1, and broker timeouts plus a publish retry limit, so a dead broker makes
-`enqueue` fail within seconds with `EnqueueError` instead of hanging a request.
+prefetch 1, broker timeouts plus a publish retry limit, and the outbox
+(kernel/tasks/outbox.py): a message is sent after its commit, or by the relay each
+worker runs; a task whose outbox row is done already is skipped, so it runs once.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from celery import Celery, Task
-from celery.exceptions import Reject
+from celery.exceptions import Ignore, Reject
 from celery.signals import setup_logging, worker_process_init
 from flask import Flask
 
@@ -32,6 +33,7 @@ from ..data.database import db, ensure_sqlite_folder
 from ..data.unit_of_work import open_context
 from ..registry.modules import InstalledModules
 from .declaration import DECLARED, TaskRef
+from .outbox import OutboxRelay, OutboxSender, begin_delivery, finish_delivery
 from .settings import CelerySettings
 from .sqlite_broker import SQLiteBrokerConnection
 
@@ -110,7 +112,27 @@ class ContextTask(Task):  # type: ignore[misc]  # Celery ships no type hints
                 raise ActorGone(f"task {self.name}: actor {actor} is no longer active")
             with rebind(ctx.evolve(actor=now)) as bound:
                 authorize(bound, self.keel_permission)
-                return self.run(*args, **kwargs)
+                task_id = self.request.id
+                tracked = begin_delivery(bound, task_id)
+                if tracked is False:
+                    raise self._duplicate(bound, "has run already")
+                result = self.run(*args, **kwargs)
+                if tracked and not finish_delivery(bound, task_id):
+                    # Another delivery of the message committed first: raising rolls
+                    # this one's work back.
+                    raise self._duplicate(bound, "was run by another delivery meanwhile")
+                return result
+
+    def _duplicate(self, ctx: Any, what: str) -> Ignore:
+        """A second delivery of one outbox message: skipped, acknowledged, not recorded
+        as a result (the first delivery's stays)."""
+        ctx.logger.info(
+            "task %s skipped: this message %s (outbox)",
+            self.name,
+            what,
+            extra={"task_id": self.request.id, "task": self.name},
+        )
+        return Ignore()
 
 
 def _runner(ref: TaskRef[Any, Any]) -> Callable[..., Any]:
@@ -301,6 +323,8 @@ def init_celery(app: Flask) -> KeelCelery:
     for ref in tasks:
         _register(celery, ref)
     kernel_state(app).add(celery)
+    kernel_state(app).add(OutboxSender(app, celery, settings))
+    celery.steps["worker"].add(OutboxRelay)
     _FLASK_APPS.add(app)
     setup_logging.connect(_keep_kernel_logging, weak=False, dispatch_uid="keel.logging")
     worker_process_init.connect(

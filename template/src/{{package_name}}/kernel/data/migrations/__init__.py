@@ -23,6 +23,10 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection
 
+# The kernel's tables, so autogenerate compares them in every project: `task_outbox`
+# is in every database (k0002), tasks or not.
+from .. import outbox as outbox
+
 #: Where the kernel records its revisions (the project's chain uses `alembic_version`).
 VERSION_TABLE = "alembic_version_keel"
 #: The kernel's revision files.
