@@ -18,6 +18,12 @@ APPS = ("keel", "plain")
 ROUTES = ("item", "list", "live")
 HEADLINE_ROUTES = ("item", "list")
 CONNECTIONS = (8, 32)
+#: Issue 16's goals: Keel/plain req/s per route, at every connection count, and the
+#: driver-level statements of one authenticated item read.
+GOALS = {"item": 0.80, "list": 1.00}
+MAX_STATEMENTS_PER_ITEM = 3
+#: The memory run's goal: each worker's RSS at the end within 10% of its first sample.
+MAX_RSS_DRIFT = 0.10
 
 Key = tuple[str, str, int]  # (app, route, connections)
 
@@ -36,6 +42,8 @@ class PresetFigures:
     statements: dict[str, Any] = field(default_factory=dict)
     plain_statements: dict[str, Any] = field(default_factory=dict)
     rss_mib: dict[str, list[float]] = field(default_factory=dict)
+    #: The memory run: (seconds into the run, load average, each worker's RSS, req/s).
+    memory: list[tuple[float, float, list[float], float]] = field(default_factory=list)
 
     def add(self, key: Key, result: LoadResult) -> None:
         self.results.setdefault(key, []).append(result)
@@ -57,6 +65,42 @@ class PresetFigures:
     def max_rss(self) -> int:
         values = self.rss_mib.get("keel", [])
         return round(max(values)) if values else 0
+
+    def misses(self) -> list[str]:
+        """The goals this preset misses, each with its figure; empty: all met."""
+        missed = []
+        for route, goal in GOALS.items():
+            for connections in CONNECTIONS:
+                ratio = median(self.ratios(route, connections))
+                if ratio < goal:
+                    missed.append(f"{route} c{connections} {ratio:.2f} < {goal:.2f}")
+        statements = self.statements_per("item")
+        if statements > MAX_STATEMENTS_PER_ITEM:
+            missed.append(f"statements/item {statements:g} > {MAX_STATEMENTS_PER_ITEM}")
+        return missed
+
+    def drifts(self) -> list[float]:
+        """Each worker's RSS change from the first sample under load to the last."""
+        samples = [rss for _, _, rss, _ in self.memory[1:]]
+        if len(samples) < 2:
+            return []
+        first, last = samples[0], samples[-1]
+        return [(b - a) / a for a, b in zip(first, last, strict=False) if a]
+
+    def memory_summary(self) -> str:
+        samples = [rss for _, _, rss, _ in self.memory[1:]]
+        drifts = self.drifts()
+        if not samples or not drifts:
+            return f"memory[{self.preset}]: no samples"
+        within = all(abs(d) <= MAX_RSS_DRIFT for d in drifts)
+        fresh = ", ".join(f"{v:.0f}" for v in self.memory[0][2])
+        return (
+            f"memory[{self.preset}]: rss_mb fresh {fresh}; after the first segment "
+            f"{', '.join(f'{v:.0f}' for v in samples[0])}; at the end "
+            f"{', '.join(f'{v:.0f}' for v in samples[-1])}; drift "
+            f"{', '.join(f'{d:+.1%}' for d in drifts)}; goal within "
+            f"±{MAX_RSS_DRIFT:.0%}: {'met' if within else 'NOT met'}"
+        )
 
     def summary(self, prefix: str = "throughput") -> str:
         return (
@@ -148,6 +192,29 @@ def rss_lines(figures: PresetFigures) -> list[str]:
         listed = ", ".join(f"{v:.0f}" for v in values) or "none found"
         parts.append(f"{app} {listed}")
     return [f"[{figures.preset}] worker RSS after the runs, MiB (VmRSS): " + "; ".join(parts)]
+
+
+def goals_line(done: dict[str, PresetFigures]) -> str:
+    """The goals, then per preset `met` or what it misses."""
+    goals = ", ".join(f"{route} >= {goal:.2f}" for route, goal in GOALS.items())
+    parts = []
+    for preset, figures in done.items():
+        missed = figures.misses()
+        parts.append(f"{preset} " + (f"NOT met ({'; '.join(missed)})" if missed else "met"))
+    connections = " and ".join(f"c{c}" for c in CONNECTIONS)
+    return (
+        f"goals ({goals} of plain at {connections}, statements/item <= "
+        f"{MAX_STATEMENTS_PER_ITEM}): " + ", ".join(parts)
+    )
+
+
+def memory_report(figures: PresetFigures) -> list[str]:
+    lines = [f"[{figures.preset}] worker RSS, MiB, during the memory run:"]
+    for elapsed, load, rss, rps in figures.memory:
+        what = "fresh, before any request" if elapsed == 0 else f"{rps:7,.0f} req/s"
+        values = ", ".join(f"{v:.1f}" for v in rss)
+        lines.append(f"  {elapsed:5.0f} s  load {load:5.2f}  {values}  ({what})")
+    return [*lines, figures.memory_summary()]
 
 
 def report(figures: PresetFigures, rounds: int) -> list[str]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import http.client
 import os
+import re
 import shlex
 import signal
 import socket
@@ -56,21 +57,54 @@ def port_in_use(port: int) -> bool:
         return sock.connect_ex((HOST, port)) == 0
 
 
+#: A Makefile variable assignment: NAME = value, NAME := value, NAME ?= value.
+_ASSIGNMENT = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)\s*(?:\?=|:=|::=|=)\s*(.*)$")
+_REFERENCE = re.compile(r"\$\(([A-Za-z_][A-Za-z0-9_]*)\)")
+
+
+def _variables(lines: list[str]) -> dict[str, str]:
+    found = {}
+    for line in lines:
+        match = _ASSIGNMENT.match(line)
+        if match and not line.startswith("\t"):
+            found[match.group(1)] = match.group(2).strip()
+    return found
+
+
+def _expand(text: str, variables: dict[str, str]) -> str:
+    """`$(NAME)` replaced by the Makefile's value (repeatedly: values may refer on)."""
+    for _ in range(10):
+        expanded = _REFERENCE.sub(lambda m: variables.get(m.group(1), m.group(0)), text)
+        if expanded == text:
+            break
+        text = expanded
+    return text
+
+
 def serve_command(makefile: Path) -> list[str]:
     """The granian command line of the project's `make serve`, from its Makefile.
 
     The plain app is served with the very same options; only the app and port change.
+    The recipe may run more than granian (nginx in front, a shell loop): the command is
+    the granian word up to the shell's next `&`, `;` or `|`, its `$(VARIABLES)` expanded.
     """
     lines = makefile.read_text().splitlines()
     start = next((i for i, line in enumerate(lines) if line.startswith("serve:")), None)
     if start is None:
         raise SystemExit(f"{makefile} has no serve target")
+    variables = _variables(lines)
     for line in lines[start + 1 :]:
         if not line.startswith("\t"):
             break
-        argv = shlex.split(line.strip())
-        if "granian" in argv:
-            return argv[argv.index("granian") :]
+        command = _expand(line.strip().lstrip("@"), variables)
+        if command.startswith("#"):
+            continue
+        position = re.search(r"(?:^|\s)(\S*granian)\s", command)
+        if position is None:
+            continue
+        words = re.split(r"\s[&;|]", command[position.start(1) :])[0]
+        argv = shlex.split(words)
+        return ["granian", *argv[1:]]
     raise SystemExit(f"the serve target of {makefile} does not run granian")
 
 

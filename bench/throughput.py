@@ -1,6 +1,7 @@
 """End-to-end throughput of a generated service against a hand-written Flask floor.
 
     python bench/throughput.py [--ref REF] [--quick] [--rounds N] [--duration S]
+    python bench/throughput.py --long [SECONDS] [--presets standard,full]
 
 Renders the standard preset (and the full one, on PostgreSQL, when
 KEEL_BENCH_POSTGRES_URL is set), installs it, migrates, creates one normal user, serves
@@ -11,7 +12,11 @@ interleaved rounds. It prints req/s, latency and non-2xx counts per route, conne
 count and app, the Keel/plain ratios, SQL statements per request and worker RSS, and
 ends with one line:
 
-    throughput: item 0.NN of plain, list 0.NN of plain, statements/item N, rss_mb N
+    throughput: item 0.NN of plain, list 0.NN of plain, statements/item N, rss_mb N; goals ...
+
+followed by the goals (item >= 0.80 of plain, list >= 1.00, statements/item <= 3, at
+-c8 and -c32, for every preset measured) and whether each preset meets them. `--long`
+measures memory instead: Keel alone under -c8 for 10 minutes, worker RSS sampled.
 
 Why end to end: in-process micro-costs of the middleware proved invisible under load;
 database round trips and per-object serialization are what a client feels, and only a
@@ -44,7 +49,7 @@ import _api
 import _render
 import _servers
 from _load import LoadGenerator, Route
-from _report import APPS, CONNECTIONS, ROUTES, PresetFigures, report
+from _report import APPS, CONNECTIONS, ROUTES, PresetFigures, goals_line, memory_report, report
 
 HERE = Path(__file__).resolve().parent
 POSTGRES_ENV = "KEEL_BENCH_POSTGRES_URL"
@@ -58,6 +63,11 @@ EMAIL = "bench-user@example.com"
 #: Items whose statements are counted (a few rows, spread over the table).
 COUNTED_ITEMS = 4
 NO_WRK = "wrk not found: apt-get install wrk (falling back to the Python load client)"
+#: The memory run: its default length, connections, and the length of one load segment
+#: (RSS is read after each; segments alternate the item and the list route).
+LONG_SECONDS = 600
+LONG_CONNECTIONS = 8
+LONG_SEGMENT = 30
 
 
 @dataclass(frozen=True)
@@ -66,6 +76,9 @@ class Options:
     rounds: int
     duration: int
     warmup: int
+    #: Seconds of the memory run (0: the throughput bench).
+    long: int = 0
+    presets: tuple[str, ...] = ()
 
 
 def parse_args(argv: list[str]) -> Options:
@@ -80,13 +93,38 @@ def parse_args(argv: list[str]) -> Options:
     parser.add_argument("--rounds", type=int, help="interleaved rounds (default 3)")
     parser.add_argument("--duration", type=int, help="seconds per measured run (default 10)")
     parser.add_argument("--warmup", type=int, help="seconds of warm-up before each run")
+    parser.add_argument(
+        "--long",
+        type=int,
+        nargs="?",
+        const=LONG_SECONDS,
+        default=0,
+        metavar="SECONDS",
+        help=f"memory: Keel alone under -c{LONG_CONNECTIONS} for SECONDS "
+        f"(default {LONG_SECONDS}), worker RSS sampled every {LONG_SEGMENT} s",
+    )
+    parser.add_argument(
+        "--presets",
+        help=f"comma-separated presets (default: standard, and full when {POSTGRES_ENV} is set)",
+    )
     args = parser.parse_args(argv)
+    presets = ["standard"] + (["full"] if os.environ.get(POSTGRES_ENV) else [])
+    if args.presets:
+        presets = [p.strip() for p in args.presets.split(",") if p.strip()]
+        if not set(presets) <= {"standard", "full"} or not presets:
+            parser.error("--presets takes standard and/or full")
+        if "full" in presets and not os.environ.get(POSTGRES_ENV):
+            parser.error(f"the full preset needs {POSTGRES_ENV}")
     options = Options(
         ref=args.ref,
         rounds=args.rounds or (1 if args.quick else 3),
         duration=args.duration or (3 if args.quick else 10),
         warmup=args.warmup if args.warmup is not None else (1 if args.quick else 2),
+        long=args.long,
+        presets=tuple(presets),
     )
+    if options.long and options.long < LONG_SEGMENT:
+        parser.error(f"--long needs at least {LONG_SEGMENT} seconds")
     if options.rounds < 1 or options.duration < 1 or options.warmup < 0:
         parser.error("--rounds and --duration must be at least 1, --warmup at least 0")
     return options
@@ -229,7 +267,11 @@ def create_user(service: Service) -> str:
 
 
 def start_keel(service: Service, tmp: Path) -> _servers.Server:
-    """`make serve` (migrate, then granian) with the pinned uv, on the port it names."""
+    """`make serve` with the pinned uv; loaded on the port its granian command names.
+
+    When `make serve` puts a proxy in front of granian (nginx), the bench loads granian's
+    own port: the plain app has no proxy either, and the ratio is about the app.
+    """
     port = _servers.option(_servers.serve_command(service.root / "Makefile"), "--port")
     if port is None:
         raise SystemExit("the project's `make serve` names no --port")
@@ -412,6 +454,8 @@ def bench_preset(preset: str, options: Options, load: LoadGenerator) -> PresetFi
                 database_url = sqlite_url(project)
             env = production_env(database_url)
             service = Service(preset, project, package, database_url, env)
+            if options.long:
+                return measure_memory(service, tmp, options, load, stack)
             return measure_service(service, tmp, options, load, stack)
 
 
@@ -446,6 +490,52 @@ def measure_service(
     return figures
 
 
+def measure_memory(
+    service: Service,
+    tmp: Path,
+    options: Options,
+    load: LoadGenerator,
+    stack: contextlib.ExitStack,
+) -> PresetFigures:
+    """Keel alone under -c8 for `options.long` seconds; each worker's RSS after each segment.
+
+    Segments alternate the authenticated item and list routes (what grew in the reported
+    runs). The first sample is taken after one segment of load, when the caches a first
+    request fills (imports, SQLAlchemy's compiled statements, the pool) are full: the
+    growth asked about is the drift from there to the end.
+    """
+    preset = service.preset
+    service.flask("db", "upgrade")
+    password = create_user(service)
+    keel = _servers.start_and_wait(stack, lambda: start_keel(service, tmp))
+    tokens = TokenKeeper(keel.port, password)
+    figures = PresetFigures(preset)
+    figures.memory.append((0.0, os.getloadavg()[0], worker_rss(keel), 0.0))
+    say(f"[{preset}] fresh workers, RSS MiB: {_mib(worker_rss(keel))}; seeding {SEED_ROWS}")
+    ids = seed(keel.port, tokens.current())
+    say(f"[{preset}] memory run: {options.long} s at -c{LONG_CONNECTIONS}, {load.describe()}")
+    started = time.monotonic()
+    number = 0
+    while time.monotonic() - started < options.long:
+        route = ("item", "list")[number % 2]
+        spec = routes(tokens.current(LONG_SEGMENT), ids)[route]
+        result = load.run(keel.port, spec, LONG_CONNECTIONS, LONG_SEGMENT)
+        number += 1
+        rss = worker_rss(keel)
+        elapsed = time.monotonic() - started
+        figures.memory.append((elapsed, os.getloadavg()[0], rss, result.rps))
+        say(
+            f"  {elapsed:5.0f} s  {route:<4} {result.rps:7,.0f} req/s  non-2xx {result.non_2xx}"
+            f"  errors {result.errors}  load {os.getloadavg()[0]:.2f}  RSS MiB {_mib(rss)}"
+        )
+    figures.rss_mib = {"keel": worker_rss(keel)}
+    return figures
+
+
+def _mib(values: list[float]) -> str:
+    return ", ".join(f"{v:.1f}" for v in values) or "none found"
+
+
 def say(line: str) -> None:
     print(line, flush=True)
 
@@ -466,7 +556,7 @@ def main(argv: list[str]) -> int:
     started = time.monotonic()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, _interrupt)
-    presets = ["standard"] + (["full"] if os.environ.get(POSTGRES_ENV) else [])
+    presets = list(options.presets)
     with tempfile.TemporaryDirectory(prefix="keel-bench-load-") as scratch:
         load = LoadGenerator(Path(scratch))
         if load.wrk is None:
@@ -479,7 +569,7 @@ def main(argv: list[str]) -> int:
             f"{os.getloadavg()[0]:.2f}; {options.rounds} round(s) of {options.duration} s runs "
             f"after {options.warmup} s of warm-up; connections {', '.join(map(str, CONNECTIONS))}"
         )
-        if "full" not in presets:
+        if "full" not in presets and not os.environ.get(POSTGRES_ENV):
             say(f"({POSTGRES_ENV} is not set: the full preset on PostgreSQL is skipped)")
         done: dict[str, PresetFigures] = {}
         failed = False
@@ -490,18 +580,29 @@ def main(argv: list[str]) -> int:
                 say(f"[{preset}] FAILED: {error}")
                 failed = True
                 continue
-            for line in report(done[preset], options.rounds):
+            lines = (
+                memory_report(done[preset])
+                if options.long
+                else report(done[preset], options.rounds)
+            )
+            for line in lines:
                 say(line)
         say(
             f"load average at the end: {os.getloadavg()[0]:.2f}; "
             f"the bench took {time.monotonic() - started:.0f} s"
         )
+        if options.long:
+            for preset in presets:
+                if preset in done:
+                    say(done[preset].memory_summary())
+            return 1 if failed else 0
         for preset in reversed(presets):
             if preset in done and preset != "standard":
                 say(done[preset].summary(f"throughput[{preset}]"))
-        if "standard" in done:
-            say(done["standard"].summary())
-    return 1 if failed or "standard" not in done else 0
+        first = done.get("standard") or next(iter(done.values()), None)
+        if first is not None:
+            say(first.summary() + "; " + goals_line(done))
+    return 1 if failed or not done else 0
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ from ..http.checks import (
     rate_limit_storage,
     request_hooks_outside_the_stack,
     routes_declare_a_permission,
+    schemas_dumped_by_marshmallow,
 )
 from .deploy import production_environment
 
@@ -52,6 +53,7 @@ KERNEL_CHECKS: tuple[Check, ...] = (
     Check(request_hooks_outside_the_stack),
     Check(routes_declare_a_permission),
     Check(commands_declare_an_actor),
+    Check(schemas_dumped_by_marshmallow),
     Check(production_environment, deploy=True),
     Check(rate_limit_storage, deploy=True),
 )

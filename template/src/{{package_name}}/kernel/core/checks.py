@@ -39,6 +39,7 @@ CATALOG: dict[str, str] = {
     "keel.E021": "A module command declares no actor.",
     "keel.E022": "A task is declared without saying who may run it.",
     "keel.E030": "The API docs are on but Swagger UI's files are not installed.",
+    "keel.W050": "A response schema is dumped by marshmallow, not by the compiled plan.",
     "keel.E101": "APP_ENV is not production.",
     "keel.E102": "DATABASE_URL is an in-memory SQLite database.",
     "keel.W103": "TRUSTED_PROXIES is 0.",

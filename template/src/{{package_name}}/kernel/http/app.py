@@ -1,7 +1,8 @@
 # Template-owned (Keel): `copier update` refreshes this file; put your code in modules/.
 """The Flask subclass that runs the middleware stack.
 
-Flask itself is unchanged but for `dispatch_request` (a documented extension point),
+Flask itself is unchanged but for two documented extension points: its JSON provider
+(`json_provider_class`: orjson, kernel/http/json_provider.py) and `dispatch_request`,
 which hands the request to the stack built from the kernel's layers and the user's
 `MIDDLEWARE`, whose innermost layer is Flask's own dispatch (which raises the deferred
 routing error, 404 or 405, or calls the view). Anything the stack raises is turned
@@ -15,12 +16,15 @@ from __future__ import annotations
 from flask import Flask, Response
 from flask.typing import ResponseReturnValue
 
+from .json_provider import OrjsonProvider
 from .middleware.stack import Handler
 from .request import Request, current_request
 
 
 class KeelFlask(Flask):
     request_class = Request
+    #: JSON responses through orjson, the same bytes as Flask's default provider writes.
+    json_provider_class = OrjsonProvider
 
     #: The composed middleware stack; set by `create_app()` once modules are loaded.
     keel_handler: Handler | None = None

@@ -10,7 +10,9 @@ from flask import Flask
 
 from ..core.checks import CheckMessage
 from ..core.state import kernel_state
+from .dumping import fallback_reason, project_schemas
 from .route_permissions import route_permissions
+from .schemas import StrictSchema
 
 
 def _callable_name(func: Callable[..., Any]) -> str:
@@ -98,4 +100,32 @@ def rate_limit_storage(app: Flask) -> list[CheckMessage]:
                 "RATELIMIT_FAIL_OPEN",
             )
         )
+    return messages
+
+
+def schemas_dumped_by_marshmallow(app: Flask) -> list[CheckMessage]:
+    """keel.W050: the project's schemas that marshmallow dumps field by field, and why."""
+    messages = []
+    for cls in project_schemas(app):
+        name = f"{cls.__module__}.{cls.__qualname__}"
+        if not issubclass(cls, StrictSchema):
+            reason = "it does not derive from the kernel's StrictSchema"
+        else:
+            try:
+                reason = fallback_reason(cls()) or ""
+            except Exception as error:  # noqa: BLE001 - reported, not raised
+                reason = f"it cannot be built without arguments ({error})"
+        if reason:
+            messages.append(
+                CheckMessage(
+                    "keel.W050",
+                    "warning",
+                    f"{name} is dumped by marshmallow itself, without the compiled plan "
+                    f"of kernel/http/dumping.py (slower on long lists): {reason}.",
+                    "Fine if intended (or add keel.W050 to SILENCED_CHECKS); to have it "
+                    "compiled, derive it from StrictSchema and move the dump hook's work "
+                    "into the view or into a field.",
+                    name,
+                )
+            )
     return messages
