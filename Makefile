@@ -15,7 +15,7 @@ export UV_PYTHON           ?= $(PYTHON)
 export UV_PYTHON_DOWNLOADS := never
 export UV_NO_PROGRESS      := 1
 
-.PHONY: help install lint test snapshots locks demo bench lock clean distclean release tags
+.PHONY: help install lint test snapshots locks demo docs bench lock clean distclean release tags
 
 help:  ## List the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -64,6 +64,9 @@ demo: install  ## Render presets/standard.yml into ./demo and serve it on http:/
 	@echo "  admin:     $(DEMO_ADMIN) / $(DEMO_PASSWORD)   (POST /api/v1/auth/login)"
 	@echo
 	$(MAKE) -C demo dev UV=$(UV)
+
+docs: install  ## Serve the docs site (docs/, mkdocs.yml) on http://127.0.0.1:8000, rebuilt on save
+	NO_MKDOCS_2_WARNING=1 $(UV) run --no-sync mkdocs serve
 
 bench: install  ## Throughput of the standard preset under `make serve` vs plain Flask (BENCH_ARGS=--quick)
 	$(UV) run --no-sync python bench/throughput.py $(BENCH_ARGS)

@@ -1,5 +1,6 @@
 # Template-owned (Keel): `copier update` refreshes this file; put your code in modules/.
-"""The kernel's introspection commands: `flask middleware`, `permissions` and `openapi`.
+"""The kernel's introspection commands: `flask middleware`, `permissions` and `openapi`
+(and `flask new-module`, from new_module.py).
 
 They print aligned tables and exit non-zero when something is wrong, the way
 Pyramid's `ptweens` does. (`flask check` lives with the checks, kernel/checks/.)
@@ -16,6 +17,7 @@ from ..core.state import kernel_state
 from ..http.middleware.chain import MiddlewareChain
 from ..http.openapi import operation_count, spec_text
 from ..http.route_permissions import route_permissions, snapshot_text
+from .new_module import new_module_command
 
 
 @click.command("middleware")
@@ -112,4 +114,4 @@ def _describe(permission: object, object_level: bool) -> str:
 
 
 def kernel_commands() -> list[click.Command]:
-    return [middleware_command, permissions_command, openapi_command]
+    return [middleware_command, permissions_command, openapi_command, new_module_command]

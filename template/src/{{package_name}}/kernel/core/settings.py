@@ -90,6 +90,7 @@ class KernelSettings(BaseSettings):
     DATABASE_URL: str = "sqlite:///var/app.sqlite3"
     #: Seconds to wait for a database connection before failing (readiness answers 503).
     DATABASE_CONNECT_TIMEOUT: int = Field(default=5, ge=1, le=60)
+    #: Log every SQL statement (SQLAlchemy's `echo`): for debugging, never in production.
     DATABASE_ECHO: bool = False
     #: Put a SQLite database file in write-ahead-log mode (readers never wait for the
     #: writer). Turn off only where WAL cannot work: a database on a network filesystem.
@@ -105,6 +106,7 @@ class KernelSettings(BaseSettings):
     #: Most digits accepted in one JSON number (more gets 413; Python itself refuses
     #: to convert integers of more than 4,300 digits).
     MAX_JSON_NUMBER_DIGITS: int = Field(default=64, ge=16, le=4000)
+    #: The lowest level of log record written (the access log is INFO).
     LOG_LEVEL: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     #: "json" (one object per line, for log shippers) or "text" (for a terminal).
     LOG_FORMAT: Literal["json", "text"] = "json"
@@ -131,6 +133,7 @@ class KernelSettings(BaseSettings):
     #: Who signs the service's tokens (`iss`) and who they are for (`aud`); both are set
     #: on every token and checked on every request. The project's settings.py names them.
     JWT_ISSUER: str = Field(default="keel-service", min_length=1)
+    #: Who the tokens are for (`aud`): set on every token, checked on every request.
     JWT_AUDIENCE: str = Field(default="keel-api", min_length=1)
     #: Access tokens live 15 minutes at most: revocation is checked on every request,
     #: but a short life bounds what a leaked token is worth.
@@ -156,6 +159,7 @@ class KernelSettings(BaseSettings):
 
     #: Shown in the OpenAPI document.
     API_TITLE: str = "Keel service"
+    #: The API's version, shown in the OpenAPI document (`info.version`).
     API_VERSION: str = "v1"
     #: Serve the API's description: the document at /openapi.json and Swagger UI at
     #: /docs (both public). On by default: clients and reviewers read them. Set false
