@@ -13,14 +13,14 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import copier
 import jinja2
 import pytest
 from jinja2 import meta
 
 from harness.commands import Result, project_env, run, uv_executable
+from harness.project import RenderFn
 from harness.pythons import find_python, pythons_required
-from harness.template import REPO_ROOT, TEST_VERSION, load_preset
+from harness.template import REPO_ROOT, load_preset
 
 sys.path.insert(0, str(REPO_ROOT / "extensions"))
 sys.path.insert(0, str(REPO_ROOT / "scripts"))
@@ -44,21 +44,6 @@ LOCK_NEUTRAL = frozenset(
 FIX = "Re-lock every variant with `make locks` in the template repository, then commit locks/."
 
 LOCK_TIMEOUT = 300.0
-
-
-def render_lock_files(template: Path, dst: Path, answers: dict[str, Any]) -> Path:
-    """pyproject.toml and uv.lock of these answers, rendered by Copier from the snapshot."""
-    copier.run_copy(
-        str(template),
-        str(dst),
-        data=answers,
-        defaults=True,
-        unsafe=True,
-        vcs_ref=TEST_VERSION,
-        quiet=True,
-        exclude=["*", "!pyproject.toml", "!uv.lock"],
-    )
-    return dst
 
 
 def write_lock_files(dst: Path, answers: dict[str, Any]) -> Path:
@@ -124,9 +109,9 @@ def test_one_stored_lock_per_variant_and_no_other() -> None:
     assert stored == expected, f"locks/ has {sorted(stored)}, expected {sorted(expected)}. {FIX}"
 
 
-def test_copier_renders_the_same_files(template_repo: Path, tmp_path: Path) -> None:
+def test_copier_renders_the_same_files(render_variant: RenderFn, tmp_path: Path) -> None:
     answers = {**load_preset("full"), **BASE_ANSWERS}
-    by_copier = render_lock_files(template_repo, tmp_path / "copier", answers)
+    by_copier = render_variant("locks-full", answers).path
     by_jinja = write_lock_files(tmp_path / "jinja", answers)
     for name in ("pyproject.toml", "uv.lock"):
         copied = (by_copier / name).read_text(encoding="utf-8")
@@ -155,13 +140,11 @@ def test_a_stale_lock_fails_naming_the_fix(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("package_name", ["aaa_service", "zzz_service"])
-def test_rendered_lock_is_the_file_uv_writes(
-    package_name: str, template_repo: Path, tmp_path: Path
-) -> None:
+def test_rendered_lock_is_the_file_uv_writes(package_name: str, render_variant: RenderFn) -> None:
     """Named and placed as uv would: rebuilding the project's own table from scratch gives
     the rendered file back byte for byte (so the team's first `uv lock` changes nothing)."""
     answers = {**load_preset("standard"), "package_name": package_name}
-    project = render_lock_files(template_repo, tmp_path / "service", answers)
+    project = render_variant(f"locks-{package_name}", answers).path
     lock = project / "uv.lock"
     rendered = lock.read_text(encoding="utf-8")
     own = package_name.replace("_", "-")

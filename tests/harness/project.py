@@ -7,7 +7,7 @@ checks (ruff, mypy, the generated suite) each become their own test that reuses 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,12 @@ from harness.pythons import Interpreter, find_python, pythons_required
 SYNC_TIMEOUT = 900.0
 TOOL_TIMEOUT = 600.0
 SUITE_TIMEOUT = 1200.0
+
+#: Added to a failed `uv sync --locked`: the rendered lock is one of locks/.
+STALE_LOCK = (
+    "\nThe template's stored lock for these answers (locks/) does not fit the rendered "
+    "pyproject.toml: run `make locks` in the template repository (tests/test_locks.py)."
+)
 
 #: `record_property` name a test uses to leave a line in the closing "Keel variants"
 #: summary (conftest.py prints them).
@@ -57,11 +63,20 @@ class GeneratedProject:
         return interpreter.path
 
     def sync(self) -> Result:
-        """`uv sync` with the answer's interpreter, once; later calls return the first result."""
+        """`uv sync --locked` with the answer's interpreter, once; later calls return the first
+        result. `--locked`: the rendered uv.lock is installed as is (the versions a new
+        project gets), and a lock that no longer fits pyproject.toml fails (`make locks`)."""
         if self._sync is None:
-            self._sync = run(
-                [uv_executable(), "sync"], self.path, timeout=SYNC_TIMEOUT, env=self.env()
+            result = run(
+                [uv_executable(), "sync", "--locked"],
+                self.path,
+                timeout=SYNC_TIMEOUT,
+                env=self.env(),
             )
+            if not result.ok and "--locked" in result.output:
+                # uv's hint (`uv lock`) fixes this copy only; the template's locks need:
+                result = replace(result, output=result.output + STALE_LOCK)
+            self._sync = result
         return self._sync
 
     def uv_run(
