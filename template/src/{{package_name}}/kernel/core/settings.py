@@ -88,8 +88,62 @@ class KernelSettings(BaseSettings):
     #: Where the data lives. Relative SQLite paths are resolved against the working
     #: directory (the project root), never against Flask's instance folder.
     DATABASE_URL: str = "sqlite:///var/app.sqlite3"
-    #: Seconds to wait for a database connection before failing (readiness answers 503).
-    DATABASE_CONNECT_TIMEOUT: int = Field(default=5, ge=1, le=60)
+    DATABASE_CONNECT_TIMEOUT: int = Field(
+        default=2,
+        ge=1,
+        le=60,
+        description="PostgreSQL: seconds to wait for a new connection (TCP connect and "
+        "login) before the request answers 503; the driver counts values under 2 as 2.",
+    )
+    DATABASE_POOL_TIMEOUT: float = Field(
+        default=2.0,
+        gt=0,
+        le=60,
+        description="PostgreSQL: seconds a request waits for a free pooled connection "
+        "before it answers 503.",
+    )
+    DATABASE_STATEMENT_TIMEOUT: float = Field(
+        default=2.5,
+        ge=0,
+        le=600,
+        description="PostgreSQL: seconds one SQL statement of an HTTP request may run "
+        "(the server's statement_timeout; the client also gives up 0.25 s later, when "
+        "the server does not answer at all). The request then answers 503. Tasks, "
+        "commands and migrations have no limit. 0 turns it off.",
+    )
+    DATABASE_POOL_RECYCLE: int = Field(
+        default=1800,
+        ge=60,
+        le=86_400,
+        description="PostgreSQL: seconds after which a pooled connection is replaced "
+        "(no ping before each use: a connection the server dropped fails once with 503 "
+        "and the pool starts afresh).",
+    )
+    DATABASE_TCP_KEEPALIVES_IDLE: int = Field(
+        default=30,
+        ge=1,
+        le=7200,
+        description="PostgreSQL: seconds of silence before TCP keepalive probes start "
+        "on a connection (a peer that vanished is noticed without waiting on it).",
+    )
+    DATABASE_TCP_KEEPALIVES_INTERVAL: int = Field(
+        default=10,
+        ge=1,
+        le=600,
+        description="PostgreSQL: seconds between two unanswered TCP keepalive probes.",
+    )
+    DATABASE_TCP_KEEPALIVES_COUNT: int = Field(
+        default=3,
+        ge=1,
+        le=20,
+        description="PostgreSQL: unanswered keepalive probes before the connection counts as dead.",
+    )
+    DATABASE_AUTOCOMMIT_READS: bool = Field(
+        default=True,
+        description="GET, HEAD and OPTIONS read without BEGIN/COMMIT (each statement "
+        "sees what was committed when it started) and may not write; false gives them "
+        "one transaction each, like writes (docs/database.md).",
+    )
     #: Log every SQL statement (SQLAlchemy's `echo`): for debugging, never in production.
     DATABASE_ECHO: bool = False
     #: Put a SQLite database file in write-ahead-log mode (readers never wait for the

@@ -17,6 +17,22 @@
 - A database that cannot be reached is one line, not a traceback: `unreachable()` says
   which server DATABASE_URL names (never its password), why, and what to do; the `flask`
   commands (`@in_context`, `flask db ...` through migrations/env.py) print it and exit 1.
+- PostgreSQL never makes a request wait without bound: a connect timeout, a pool
+  checkout timeout, TCP keepalives, and for HTTP requests a statement timeout on the
+  server (`statement_timeout`, sent with the login: no extra round trip) backed by a
+  client-side deadline (kernel/data/deadlines.py) for a server that stopped answering.
+  Each of them ends in `OperationalError` or the pool's `TimeoutError`: a 503. No ping
+  before each checkout: a connection the server dropped fails once (SQLAlchemy's
+  disconnect handling then invalidates the pool) and `pool_recycle` retires old ones.
+- Reads (a unit of work opened with `writes=False`) run without BEGIN/COMMIT when
+  DATABASE_AUTOCOMMIT_READS is on: `begin_read()` puts PostgreSQL's connection in
+  SQLAlchemy's AUTOCOMMIT isolation level; on SQLite the begin listener emits no BEGIN.
+  An ORM write in such a unit of work is refused (`ReadOnlyUnitOfWorkError`).
+- `/health/ready` asks a `DatabaseProbe`: on PostgreSQL its own connection (no pool,
+  so it never waits for one), bounded by `READY_BUDGET` seconds whatever the server does.
+
+At import this module registers the read-only guards on the kernel's `Session` class;
+`configure_engines()` adds the listeners above to each engine when the app is built.
 """
 
 from __future__ import annotations
@@ -37,6 +53,8 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.orm import DeclarativeBase
 
 from ..core.settings import KernelSettings, sqlite_file
+from ..core.state import kernel_state
+from .deadlines import DEADLINES
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -98,22 +116,48 @@ class Session(FlaskSQLAlchemySession):
 #: SQLite then begins its transactions with `BEGIN IMMEDIATE`; outside any unit of
 #: work (migrations, scripts) it does too: the safe choice.
 WRITE_INTENT: ContextVar[bool] = ContextVar("keel_write_intent", default=True)
+#: Seconds one statement of the unit of work now open may run on PostgreSQL (0: no
+#: limit). `open_context()` sets DATABASE_STATEMENT_TIMEOUT for HTTP requests only:
+#: tasks, commands and migrations may legitimately run long statements.
+STATEMENT_TIMEOUT: ContextVar[float] = ContextVar("keel_statement_timeout", default=0.0)
+#: How much later than the server's own statement timeout the client gives up on a
+#: statement (the server's cancellation, when it can send one, arrives first).
+CLIENT_GRACE = 0.25
+#: Seconds within which `/health/ready` answers, whatever the database does.
+READY_BUDGET = 2.2
+#: `Session.info` key marking a unit of work that reads in autocommit.
+AUTOCOMMIT_READ = "keel_autocommit_read"
+#: `ConnectionPoolEntry.info` key: the statement timeout the connection logged in with.
+_TIMEOUT_KEY = "keel_statement_timeout"
 
 db = SQLAlchemy(metadata=Model.metadata, session_options={"class_": Session})
 
 
 def engine_options(settings: KernelSettings) -> dict[str, Any]:
-    """Engine arguments for `SQLALCHEMY_ENGINE_OPTIONS`: timeouts everywhere."""
-    timeout = settings.DATABASE_CONNECT_TIMEOUT
+    """Engine arguments for `SQLALCHEMY_ENGINE_OPTIONS`: timeouts everywhere.
+
+    No `pool_pre_ping`: it costs a round trip per checkout, for every request, to spare
+    the first request after a database restart a 503 (see the module docstring).
+    """
     if settings.DATABASE_URL.startswith("sqlite"):
         # pysqlite's `timeout` is SQLite's busy timeout: how long a writer waits for the lock.
         busy = settings.SQLITE_BUSY_TIMEOUT
         return {"connect_args": {"timeout": busy, "check_same_thread": False}}
     return {
-        "pool_pre_ping": True,
-        "pool_recycle": 1800,
-        "pool_timeout": timeout,
-        "connect_args": {"connect_timeout": timeout},
+        "pool_recycle": settings.DATABASE_POOL_RECYCLE,
+        "pool_timeout": settings.DATABASE_POOL_TIMEOUT,
+        "connect_args": postgresql_connect_args(settings, settings.DATABASE_CONNECT_TIMEOUT),
+    }
+
+
+def postgresql_connect_args(settings: KernelSettings, connect_timeout: int) -> dict[str, Any]:
+    """libpq connection parameters: the connect timeout and TCP keepalives."""
+    return {
+        "connect_timeout": connect_timeout,
+        "keepalives": 1,
+        "keepalives_idle": settings.DATABASE_TCP_KEEPALIVES_IDLE,
+        "keepalives_interval": settings.DATABASE_TCP_KEEPALIVES_INTERVAL,
+        "keepalives_count": settings.DATABASE_TCP_KEEPALIVES_COUNT,
     }
 
 
@@ -131,15 +175,169 @@ def configure_engines(app: Flask, settings: KernelSettings) -> None:
     """
     with app.app_context():
         engines = list(db.engines.values())
+        default = db.engine
     wal = settings.SQLITE_WAL
     on_connect = _sqlite_connect_listener(wal, round(settings.SQLITE_BUSY_TIMEOUT * 1000))
+    on_begin = _sqlite_begin_listener(
+        settings.SQLITE_BUSY_TIMEOUT, autocommit_reads=settings.DATABASE_AUTOCOMMIT_READS
+    )
     for engine in engines:
         if engine.dialect.name == "sqlite":
             sa.event.listen(engine, "connect", on_connect)
-            sa.event.listen(engine, "begin", _sqlite_begin_listener(settings.SQLITE_BUSY_TIMEOUT))
+            sa.event.listen(engine, "begin", on_begin)
+        elif engine.dialect.driver == "psycopg":
+            _guard_postgresql(engine)
+    probe = DatabaseProbe(default, settings)
+    kernel_state(app).add(probe)
     # An app that is dropped (tests build many) closes its pooled connections cleanly
     # instead of leaving them to the garbage collector.
-    weakref.finalize(app, _dispose, engines)
+    weakref.finalize(app, _dispose, [*engines, *probe.own_engines])
+
+
+class DatabaseProbe:
+    """What `/health/ready` asks: does the database answer now, within `READY_BUDGET`?
+
+    PostgreSQL: a connection of the probe's own (no pool: a probe never waits for a
+    busy pool, and answers for the server now, not for a pooled connection), opened
+    with at most a 2-second connect timeout, its `SELECT 1` watched by the deadlines.
+    SQLite: None here; readiness asks the request's own session (a local file).
+    """
+
+    def __init__(self, engine: Engine, settings: KernelSettings) -> None:
+        self._engine: Engine | None = None
+        if engine.dialect.driver == "psycopg":
+            self._engine = sa.create_engine(
+                engine.url,
+                poolclass=sa.pool.NullPool,
+                isolation_level="AUTOCOMMIT",
+                connect_args=postgresql_connect_args(
+                    settings, min(settings.DATABASE_CONNECT_TIMEOUT, 2)
+                ),
+            )
+            sa.event.listen(self._engine, "do_connect", _login_options(READY_BUDGET / 2))
+
+    @property
+    def own_engines(self) -> list[Engine]:
+        return [self._engine] if self._engine is not None else []
+
+    @property
+    def needed(self) -> bool:
+        """False: readiness asks the request's session instead (SQLite)."""
+        return self._engine is not None
+
+    def check(self) -> None:
+        """Return when the database answers; raise SQLAlchemy's error when it does not."""
+        if self._engine is None:
+            return
+        started = time.monotonic()
+        with self._engine.connect() as connection:
+            DEADLINES.watch(connection.connection.dbapi_connection, started + READY_BUDGET)
+            connection.exec_driver_sql("SELECT 1")
+
+
+def begin_read(session: sa.orm.Session, settings: KernelSettings) -> None:
+    """Start a read-only unit of work's session without BEGIN/COMMIT round trips.
+
+    PostgreSQL: the session's connection is taken now, in SQLAlchemy's AUTOCOMMIT
+    isolation level (`Session.connection(execution_options=...)`, the documented way
+    to set it for one session); it returns to the pool with the default level. SQLite:
+    the begin listener emits no BEGIN for a reader. A session bound to a connection
+    of its own (the test suite's outer transaction) is left as it is.
+    """
+    if not settings.DATABASE_AUTOCOMMIT_READS:
+        return
+    bind = session.get_bind()
+    if not isinstance(bind, Engine):
+        return
+    session.info[AUTOCOMMIT_READ] = True
+    if bind.dialect.name == "postgresql":
+        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+
+
+class ReadOnlyUnitOfWorkError(RuntimeError):
+    """An ORM write in a unit of work that reads in autocommit (a GET, HEAD or OPTIONS).
+
+    Its statements would each commit on their own, and a later error could not roll
+    them back: write in a POST, PUT, PATCH or DELETE, or set
+    DATABASE_AUTOCOMMIT_READS=false to give safe methods a transaction again.
+    """
+
+
+def _refuse_flush(session: sa.orm.Session, flush_context: Any, instances: Any) -> None:
+    if session.info.get(AUTOCOMMIT_READ) and (
+        session.new or session.deleted or any(session.is_modified(o) for o in session.dirty)
+    ):
+        raise ReadOnlyUnitOfWorkError(
+            "A GET, HEAD or OPTIONS request (a read-only unit of work, in autocommit) "
+            "tried to write: write in POST/PUT/PATCH/DELETE, or set "
+            "DATABASE_AUTOCOMMIT_READS=false."
+        )
+
+
+def _refuse_dml(state: sa.orm.ORMExecuteState) -> None:
+    if state.session.info.get(AUTOCOMMIT_READ) and (
+        state.is_insert or state.is_update or state.is_delete
+    ):
+        raise ReadOnlyUnitOfWorkError(
+            "A GET, HEAD or OPTIONS request (a read-only unit of work, in autocommit) "
+            "sent an INSERT, UPDATE or DELETE: write in POST/PUT/PATCH/DELETE, or set "
+            "DATABASE_AUTOCOMMIT_READS=false."
+        )
+
+
+sa.event.listen(Session, "before_flush", _refuse_flush)
+sa.event.listen(Session, "do_orm_execute", _refuse_dml)
+
+
+def _guard_postgresql(engine: Engine) -> None:
+    """The statement timeout at login, and the client-side deadlines, on one engine."""
+    sa.event.listen(engine, "do_connect", _login_options(None))
+    sa.event.listen(engine, "checkout", _same_timeout)
+    sa.event.listen(engine, "before_cursor_execute", _watch_statement)
+    sa.event.listen(engine, "commit", _watch_connection)
+    sa.event.listen(engine, "rollback", _watch_connection)
+    sa.event.listen(engine, "reset", _watch_reset)
+
+
+def _login_options(fixed: float | None) -> Any:
+    """A `do_connect` listener: log in with `statement_timeout` (the unit of work's, or
+    `fixed`), in the startup packet's `options`, so it costs no round trip."""
+
+    def on_do_connect(dialect: Any, record: Any, cargs: Any, cparams: dict[str, Any]) -> None:
+        seconds = STATEMENT_TIMEOUT.get() if fixed is None else fixed
+        record.info[_TIMEOUT_KEY] = seconds
+        option = f"-c statement_timeout={round(seconds * 1000)}"
+        cparams["options"] = f"{cparams['options']} {option}" if cparams.get("options") else option
+
+    return on_do_connect
+
+
+def _same_timeout(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+    """A pooled connection that logged in with another statement timeout (a task's in
+    a process that also serves requests) is replaced: SQLAlchemy's documented
+    `DisconnectionError` from a `checkout` listener makes the pool connect anew."""
+    if record.info.get(_TIMEOUT_KEY, 0.0) != STATEMENT_TIMEOUT.get():
+        raise sa.exc.DisconnectionError("statement timeout differs; reconnecting")
+
+
+def _watch_statement(
+    conn: Connection, cursor: Any, statement: str, parameters: Any, context: Any, many: bool
+) -> None:
+    timeout = STATEMENT_TIMEOUT.get()
+    if timeout:
+        DEADLINES.watch(cursor.connection, time.monotonic() + timeout + CLIENT_GRACE)
+
+
+def _watch_connection(conn: Connection) -> None:
+    timeout = STATEMENT_TIMEOUT.get()
+    if timeout and not (conn.invalidated or conn.closed):  # a lost one sends nothing
+        DEADLINES.watch(conn.connection.dbapi_connection, time.monotonic() + timeout + CLIENT_GRACE)
+
+
+def _watch_reset(dbapi_connection: Any, record: Any, state: Any) -> None:
+    timeout = STATEMENT_TIMEOUT.get()
+    if timeout:
+        DEADLINES.watch(dbapi_connection, time.monotonic() + timeout + CLIENT_GRACE)
 
 
 #: Driver messages that mean the server answered but refused these credentials or names.
@@ -211,13 +409,15 @@ def _sqlite_on_connect(dbapi_connection: Any, busy_ms: int) -> None:
     cursor.close()
 
 
-def _sqlite_begin_listener(timeout: float) -> Any:
-    """The engine's `begin` listener: `BEGIN IMMEDIATE` for writers, `BEGIN` for readers."""
+def _sqlite_begin_listener(timeout: float, *, autocommit_reads: bool) -> Any:
+    """The engine's `begin` listener: `BEGIN IMMEDIATE` for writers; for readers nothing
+    (autocommit: each SELECT is its own snapshot, WAL keeps it off the writer's lock)
+    or, with DATABASE_AUTOCOMMIT_READS off, a deferred `BEGIN`."""
 
     def on_begin(connection: Connection) -> None:
         if WRITE_INTENT.get():
             _begin_immediate(connection, timeout)
-        else:
+        elif not autocommit_reads:
             connection.exec_driver_sql("BEGIN")
 
     return on_begin

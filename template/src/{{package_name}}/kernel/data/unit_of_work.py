@@ -26,7 +26,7 @@ from ..core.actors import ANONYMOUS, Actor
 from ..core.clock import SYSTEM_CLOCK, Clock
 from ..core.context import ExecutionContext, Origin, activate, deactivate, new_request_id
 from ..core.state import kernel_state
-from .database import WRITE_INTENT, db
+from .database import STATEMENT_TIMEOUT, WRITE_INTENT, begin_read, db
 
 
 def open_context(
@@ -43,8 +43,12 @@ def open_context(
     Commits when the block succeeds, rolls back when it raises (and re-raises). A block
     that wants to discard its work without raising calls `ctx.rollback()`. Pushes the
     app context unless `app`'s is already current (a request, a test fixture).
-    `writes=False` says the unit of work only reads: on SQLite its transaction does
-    not take the write lock (the HTTP layer passes it for GET, HEAD and OPTIONS).
+    `writes=False` says the unit of work only reads (the HTTP layer passes it for GET,
+    HEAD and OPTIONS): with DATABASE_AUTOCOMMIT_READS on (the default) it sends no
+    BEGIN or COMMIT, each statement seeing what was committed when it started, and an
+    ORM write in it is refused; otherwise it is one transaction that on SQLite does not
+    take the write lock. An HTTP unit of work bounds each PostgreSQL statement by
+    DATABASE_STATEMENT_TIMEOUT; tasks, commands and tests are not bounded.
     """
     return OpenUnitOfWork(app, origin, actor, request_id, clock, writes)
 
@@ -65,6 +69,7 @@ class OpenUnitOfWork:
         "_origin",
         "_request_id",
         "_session",
+        "_timeout_token",
         "_token",
         "_write_token",
         "_writes",
@@ -90,13 +95,16 @@ class OpenUnitOfWork:
         self._token: Token[ExecutionContext | None] | None = None
         self._writes = writes
         self._write_token: Token[bool] | None = None
+        self._timeout_token: Token[float] | None = None
 
     # The UnitOfWork protocol (kernel/core/context.py) -----------------------------------
 
     @property
     def session(self) -> Session:
         if self._session is None:
-            self._session = db.session()
+            session = self._session = db.session()
+            if not self._writes:
+                begin_read(session, kernel_state(self._app).settings)
         return self._session
 
     @property
@@ -129,6 +137,8 @@ class OpenUnitOfWork:
             self._app_ctx.push()
         self._token = activate(ctx)
         self._write_token = WRITE_INTENT.set(self._writes)
+        if self._origin == "http":
+            self._timeout_token = STATEMENT_TIMEOUT.set(ctx.settings.DATABASE_STATEMENT_TIMEOUT)
         return ctx
 
     def __exit__(
@@ -150,6 +160,8 @@ class OpenUnitOfWork:
                     db.session.remove()
                 if self._write_token is not None:
                     WRITE_INTENT.reset(self._write_token)
+                if self._timeout_token is not None:
+                    STATEMENT_TIMEOUT.reset(self._timeout_token)
             if exc is None:
                 for callback in self._callbacks:
                     callback()

@@ -7,8 +7,9 @@ traceback goes to the log once, with the request id.
 
 A database that is busy or unreachable (SQLAlchemy's `OperationalError`: SQLite's
 write lock not obtained within `SQLITE_BUSY_TIMEOUT`, a refused or timed-out
-connection, a cancelled statement; or the pool's `TimeoutError`) answers 503 with
-`Retry-After`, logged as a warning: the client may try again, nothing is broken.
+connection, a cancelled statement; any DBAPI error that SQLAlchemy recognised as a
+lost connection, `connection_invalidated`; or the pool's `TimeoutError`) answers 503
+with `Retry-After`, logged as a warning: the client may try again, nothing is broken.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from http import HTTPStatus
 from typing import Any
 
 from flask import Flask, Response, current_app, json, request
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeoutError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -107,6 +108,13 @@ def handle_database_unavailable(exc: Exception) -> Response:
     )
 
 
+def handle_database_error(exc: DBAPIError) -> Response:
+    """503 for a lost connection (whatever the driver called it), 500 for the rest."""
+    if exc.connection_invalidated:
+        return handle_database_unavailable(exc)
+    return handle_unexpected_exception(exc)
+
+
 def register_error_handlers(app: Flask) -> None:
     """Install the handlers (after flask-smorest's and flask-jwt-extended's).
 
@@ -115,5 +123,6 @@ def register_error_handlers(app: Flask) -> None:
     """
     app.register_error_handler(HTTPException, handle_http_exception)
     app.register_error_handler(OperationalError, handle_database_unavailable)
+    app.register_error_handler(DBAPIError, handle_database_error)
     app.register_error_handler(PoolTimeoutError, handle_database_unavailable)
     app.register_error_handler(Exception, handle_unexpected_exception)

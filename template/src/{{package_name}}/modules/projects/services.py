@@ -26,6 +26,7 @@ from ...kernel import (
     get_or_404,
     scoped,
 )
+from ...kernel.data.queries import page_with_total
 from .models import Project
 from .permissions import CAN_MANAGE_PROJECT
 
@@ -69,12 +70,11 @@ def list_projects(
         )
     if priority is not None:
         statement = statement.where(Project.priority == priority)
-    total = ctx.session.scalar(sa.select(sa.func.count()).select_from(statement.subquery())) or 0
     column = getattr(Project, sort.removeprefix("-"))
     order = column.desc() if sort.startswith("-") else column.asc()
-    items = ctx.session.scalars(
-        statement.order_by(order, Project.id).limit(page_size).offset((page - 1) * page_size)
-    ).all()
+    items, total = page_with_total(
+        ctx, statement.order_by(order, Project.id), page=page, page_size=page_size
+    )
     return Page(items=items, page=page, page_size=page_size, total=total)
 
 
