@@ -28,6 +28,7 @@ TEMPLATE_OWNED = (
     ".flaskenv",
     "Makefile",
     ".pre-commit-config.yaml",
+    "schemathesis.toml",
     ".github/workflows/*",
     "Dockerfile",
     ".dockerignore",

@@ -15,6 +15,7 @@ import pytest
 
 from harness.commands import Result, project_env, run, uv_executable
 from harness.pythons import Interpreter, find_python, pythons_required
+from harness.variants import property_examples
 
 #: Seconds allowed per step. `uv sync` may download every wheel on a cold cache.
 SYNC_TIMEOUT = 900.0
@@ -48,9 +49,12 @@ class GeneratedProject:
         return find_python(str(self.answers["python_version"]))
 
     def env(self, extra: dict[str, str] | None = None) -> dict[str, str]:
-        """The tools' environment: uv is pointed at the answer's interpreter."""
+        """The tools' environment: uv is pointed at the answer's interpreter, and the
+        property tests make the variant's number of examples (harness/variants.py)."""
         interpreter = self.require_python()
-        return project_env({"UV_PYTHON": interpreter, **(extra or {})})
+        examples = property_examples(self.variant)
+        strength = {} if examples is None else {"API_PROPERTY_EXAMPLES": str(examples)}
+        return project_env({"UV_PYTHON": interpreter, **strength, **(extra or {})})
 
     def require_python(self) -> str:
         """The interpreter's path; a skip naming what was looked for when there is none

@@ -19,6 +19,11 @@ from harness.template import load_preset, preset_names
 
 _SEPARATOR = "-py"
 
+#: Examples per operation the generated property tests make in a preset's own variant
+#: (`API_PROPERTY_EXAMPLES`, what the generated CI sets). The other Python versions'
+#: variants test the interpreter, not the API: they keep the project's short default.
+PROPERTY_EXAMPLES = 100
+
 
 @dataclass(frozen=True)
 class Variant:
@@ -45,6 +50,12 @@ def variants() -> list[Variant]:
         preset = takers[index % len(takers)]
         found.append(Variant(f"{preset}{_SEPARATOR}{version}", preset, version))
     return found
+
+
+def property_examples(name: str) -> int | None:
+    """`PROPERTY_EXAMPLES` for the variant named after a preset; None (the project's own
+    default) for any other variant or test-made project."""
+    return PROPERTY_EXAMPLES if name in preset_names() else None
 
 
 def variant_names() -> list[str]:

@@ -8,7 +8,7 @@ Responses are dumped through `ProjectSchema`, so a field it does not list never 
 
 from __future__ import annotations
 
-from marshmallow import ValidationError, fields, validate
+from marshmallow import fields, validate
 
 from ...kernel import StrictSchema
 
@@ -21,13 +21,15 @@ MAX_PAGE = 1_000_000
 SORTABLE_FIELDS = ("name", "priority", "created_at", "updated_at")
 
 
-def _not_blank(value: str) -> None:
-    if not value.strip():
-        raise ValidationError("Must not be blank.")
+#: Whitespace as `str.isspace()` has it, spelled out: `\s` means other characters in
+#: JSON Schema's regex dialect (ECMA-262), and the document must say what this code does.
+_SPACE = r"\t-\r\u001c-\u001f \u0085\u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+#: At least one character that is not whitespace: a `Regexp`, so the document says it too.
+NOT_BLANK = validate.Regexp(f"[{_SPACE}]*[^{_SPACE}]", error="Must not be blank.")
 
 
 class ProjectCreateSchema(StrictSchema):
-    name = fields.String(required=True, validate=[validate.Length(min=1, max=200), _not_blank])
+    name = fields.String(required=True, validate=[validate.Length(min=1, max=200), NOT_BLANK])
     description = fields.String(load_default="", validate=validate.Length(max=10_000))
     #: 1 is the most urgent.
     priority = fields.Integer(strict=True, load_default=3, validate=validate.Range(min=1, max=5))
@@ -36,7 +38,7 @@ class ProjectCreateSchema(StrictSchema):
 class ProjectUpdateSchema(StrictSchema):
     """PATCH: every field optional; the ETag in `If-Match` says which version you edit."""
 
-    name = fields.String(validate=[validate.Length(min=1, max=200), _not_blank])
+    name = fields.String(validate=[validate.Length(min=1, max=200), NOT_BLANK])
     description = fields.String(validate=validate.Length(max=10_000))
     priority = fields.Integer(strict=True, validate=validate.Range(min=1, max=5))
 
@@ -62,7 +64,7 @@ class ProjectQuerySchema(StrictSchema):
         load_default=DEFAULT_PAGE_SIZE, validate=validate.Range(min=1, max=MAX_PAGE_SIZE)
     )
     #: Case-insensitive substring of the name.
-    name = fields.String(validate=[validate.Length(min=1, max=200), _not_blank])
+    name = fields.String(validate=[validate.Length(min=1, max=200), NOT_BLANK])
     archived = fields.Boolean()
     priority = fields.Integer(validate=validate.Range(min=1, max=5))
     sort = fields.String(
