@@ -91,7 +91,7 @@ def script(page: Path, kinds: set[str], provided: Mapping[str, str]) -> str:
     for number, step in enumerate(steps(page), start=1):
         if step.kind not in kinds:
             continue
-        parts.append(f"echo '=== step {number} ({page.name}, line {step.line})'")
+        parts.append(f'echo "=== step {number} ({page.name}, line {step.line}) $(date +%T)"')
         parts.append(_without_provided_exports(step.code, provided))
     return "\n".join(parts) + "\n"
 
