@@ -18,7 +18,6 @@ from ..http.middleware.chain import MiddlewareChain
 from ..http.openapi import operation_count, spec_text
 from ..http.route_permissions import route_permissions, snapshot_text
 from .new_module import new_module_command
-from .new_module import new_module_command
 
 
 @click.command("middleware")

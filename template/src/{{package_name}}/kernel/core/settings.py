@@ -145,7 +145,6 @@ class KernelSettings(BaseSettings):
         "one transaction each, like writes (docs/database.md).",
     )
     #: Log every SQL statement (SQLAlchemy's `echo`): for debugging, never in production.
-    #: Log every SQL statement (SQLAlchemy's `echo`): for debugging, never in production.
     DATABASE_ECHO: bool = False
     #: Put a SQLite database file in write-ahead-log mode (readers never wait for the
     #: writer). Turn off only where WAL cannot work: a database on a network filesystem.
@@ -161,7 +160,6 @@ class KernelSettings(BaseSettings):
     #: Most digits accepted in one JSON number (more gets 413; Python itself refuses
     #: to convert integers of more than 4,300 digits).
     MAX_JSON_NUMBER_DIGITS: int = Field(default=64, ge=16, le=4000)
-    #: The lowest level of log record written (the access log is INFO).
     #: The lowest level of log record written (the access log is INFO).
     LOG_LEVEL: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     #: "json" (one object per line, for log shippers) or "text" (for a terminal).
@@ -190,7 +188,6 @@ class KernelSettings(BaseSettings):
     #: on every token and checked on every request. The project's settings.py names them.
     JWT_ISSUER: str = Field(default="keel-service", min_length=1)
     #: Who the tokens are for (`aud`): set on every token, checked on every request.
-    #: Who the tokens are for (`aud`): set on every token, checked on every request.
     JWT_AUDIENCE: str = Field(default="keel-api", min_length=1)
     #: Access tokens live 15 minutes at most: revocation is checked on every request,
     #: but a short life bounds what a leaked token is worth.
@@ -216,7 +213,6 @@ class KernelSettings(BaseSettings):
 
     #: Shown in the OpenAPI document.
     API_TITLE: str = "Keel service"
-    #: The API's version, shown in the OpenAPI document (`info.version`).
     #: The API's version, shown in the OpenAPI document (`info.version`).
     API_VERSION: str = "v1"
     #: Serve the API's description: the document at /openapi.json and Swagger UI at

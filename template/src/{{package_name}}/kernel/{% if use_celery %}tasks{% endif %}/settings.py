@@ -20,11 +20,7 @@ class CelerySettings(KernelSettings):
 
     #: Where tasks are queued: the embedded SQLite broker by default (one machine),
     #: `redis://host:6379/0` in production (keel.W202).
-    #: Where tasks are queued: the embedded SQLite broker by default (one machine),
-    #: `redis://host:6379/0` in production (keel.W202).
     CELERY_BROKER_URL: str = "sqla+sqlite:///var/celery-broker.sqlite3"
-    #: Where task results and states are kept: a SQLite file by default, Redis in
-    #: production.
     #: Where task results and states are kept: a SQLite file by default, Redis in
     #: production.
     CELERY_RESULT_BACKEND: str = "db+sqlite:///var/celery-results.sqlite3"
