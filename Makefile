@@ -68,9 +68,6 @@ demo: install  ## Render presets/standard.yml into ./demo and serve it on http:/
 docs: install  ## Serve the docs site (docs/, mkdocs.yml) on http://127.0.0.1:8000, rebuilt on save
 	NO_MKDOCS_2_WARNING=1 $(UV) run --no-sync mkdocs serve
 
-docs: install  ## Serve the docs site (docs/, mkdocs.yml) on http://127.0.0.1:8000, rebuilt on save
-	NO_MKDOCS_2_WARNING=1 $(UV) run --no-sync mkdocs serve
-
 bench: install  ## Throughput of the standard preset under `make serve` vs plain Flask (BENCH_ARGS=--quick)
 	$(UV) run --no-sync python bench/throughput.py $(BENCH_ARGS)
 
