@@ -62,8 +62,15 @@ class Project:
         )
         return Result(tuple(argv), self.path, proc.returncode, proc.stdout + proc.stderr, 0.0)
 
-    def sync(self) -> None:
-        expect_ok(run([uv_executable(), "sync"], self.path, timeout=SYNC_TIMEOUT))
+    def sync(self, *, locked: bool = False) -> None:
+        """`uv sync`; `locked`: install uv.lock as is, failing if it does not fit pyproject.toml."""
+        argv = [uv_executable(), "sync", *(["--locked"] if locked else [])]
+        expect_ok(run(argv, self.path, timeout=SYNC_TIMEOUT))
+
+    def lock(self) -> None:
+        """`uv lock`: the team's uv.lock (theirs: an update skips it) re-locked to the updated
+        pyproject.toml, keeping every pin that still fits."""
+        expect_ok(run([uv_executable(), "lock"], self.path, timeout=SYNC_TIMEOUT))
 
     def git(self, *args: str) -> str:
         return subprocess.run(
@@ -219,8 +226,10 @@ def heads(project: Project) -> list[str]:
 
 
 def finish_update(project: Project) -> None:
-    """What `make update` does after copier: install, migrate, snapshots; then the checks."""
-    project.sync()
+    """What `make update` does after copier: re-lock, install, migrate, snapshots; then the
+    checks."""
+    project.lock()
+    project.sync(locked=True)
     expect_ok(project.tool("flask", "db", "upgrade"))
     expect_ok(project.tool("flask", "openapi"))
     expect_ok(project.tool("flask", "permissions", "--json"))
