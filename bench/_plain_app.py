@@ -7,6 +7,11 @@ what a careful developer writes by hand and nothing else: no authentication, no 
 no middleware, Flask-SQLAlchemy's default engine, `jsonify` of a dict per row with the
 fields the Keel API returns. Whatever Keel costs above it is the price of its layers.
 
+The list is the page Keel's list answers by default, so that both do the same database
+work and the bench can check that both answer the same JSON: the rows of one owner
+(`PLAIN_OWNER_ID`: the bench's user; the plain app has no authentication to learn it
+from), newest first (`created_at` descending, then `id`), and their count.
+
 `PLAIN_DATABASE_URL` names the database (the bench sets it).
 """
 
@@ -83,6 +88,7 @@ def _database_url() -> str:
 def create_app() -> Flask:
     app = Flask(__name__)
     app.config["SQLALCHEMY_DATABASE_URI"] = _database_url()
+    owner_id = int(os.environ["PLAIN_OWNER_ID"])
     db.init_app(app)
 
     @app.get("/health/live")
@@ -99,15 +105,18 @@ def create_app() -> Flask:
     @app.get("/api/v1/projects/")
     def page() -> Response:
         page_size = max(1, min(request.args.get("page_size", 20, type=int) or 20, 100))
-        rows = db.session.scalars(select(Project).order_by(Project.id).limit(page_size)).all()
-        total = db.session.scalar(select(func.count()).select_from(Project)) or 0
+        mine = Project.owner_id == owner_id
+        newest = (Project.created_at.desc(), Project.id)
+        rows = db.session.scalars(select(Project).where(mine).order_by(*newest).limit(page_size))
+        count = select(func.count()).select_from(Project).where(mine)
+        total = db.session.scalar(count) or 0
         meta = {
             "page": 1,
             "page_size": page_size,
             "total": total,
             "pages": math.ceil(total / page_size),
         }
-        return jsonify(items=[_row(p) for p in rows], meta=meta)
+        return jsonify(items=[_row(p) for p in rows.all()], meta=meta)
 
     return app
 

@@ -279,7 +279,7 @@ def start_keel(service: Service, tmp: Path) -> _servers.Server:
     return _servers.start("keel", argv, service.root, service.env, int(port), tmp / "keel.log")
 
 
-def start_plain(service: Service, tmp: Path) -> _servers.Server:
+def start_plain(service: Service, tmp: Path, owner_id: int) -> _servers.Server:
     """The floor app, copied into `tmp/plain`, under `make serve`'s granian options."""
     folder = tmp / "plain"
     folder.mkdir()
@@ -288,8 +288,25 @@ def start_plain(service: Service, tmp: Path) -> _servers.Server:
     port = _servers.free_port()
     granian = service.root / ".venv" / "bin" / "granian"
     argv = _servers.plain_command(serve, granian, "plain_app:app", port)
-    env = _render.project_env({"PLAIN_DATABASE_URL": service.database_url})
-    return _servers.start("plain", argv, folder, env, port, tmp / "plain.log")
+    return _servers.start(
+        "plain", argv, folder, plain_env(service, owner_id), port, tmp / "plain.log"
+    )
+
+
+def plain_env(service: Service, owner_id: int) -> dict[str, str]:
+    """The plain app's database, and whose rows its list answers (it has no auth)."""
+    return _render.project_env(
+        {"PLAIN_DATABASE_URL": service.database_url, "PLAIN_OWNER_ID": str(owner_id)}
+    )
+
+
+def owner_of(port: int, token: _api.Token, project_id: int) -> int:
+    client = _api.Client(port)
+    try:
+        item = client.expect(200, "GET", f"/api/v1/projects/{project_id}", token=token)
+    finally:
+        client.close()
+    return int(item["owner_id"])
 
 
 class TokenKeeper:
@@ -332,16 +349,11 @@ def check_json(ports: dict[str, int], token: _api.Token, project_id: int) -> str
     if k_item != p_item:
         differ = sorted(k for k in set(k_item) | set(p_item) if k_item.get(k) != p_item.get(k))
         return f"WARNING: the plain app's item JSON differs from Keel's in {differ}"
-    same_shape = (
-        len(k_page["items"]) == len(p_page["items"])
-        and set(k_page["items"][0]) == set(p_page["items"][0])
-        and k_page["meta"] == p_page["meta"]
-    )
-    if not same_shape:
-        return "WARNING: the plain app's list differs from Keel's in fields, length or meta"
+    if k_page != p_page:
+        return "WARNING: the plain app's list differs from Keel's (fields, order, length or meta)"
     return (
-        f"JSON check: item identical in both apps; list: same fields and meta, "
-        f"{len(k_page['items'])} items each (Keel orders by -created_at, the plain app by id)"
+        f"JSON check: item and list identical in both apps (the list: {len(k_page['items'])} "
+        "items of the user's, newest first, and meta)"
     )
 
 
@@ -367,7 +379,7 @@ def count_statements(
 
 
 def count_both(
-    service: Service, plain_folder: Path, ids: list[int], token: _api.Token
+    service: Service, plain_folder: Path, ids: list[int], token: _api.Token, owner_id: int
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """Statements per request of Keel (with the token) and of the plain app (without)."""
     keel = count_statements(
@@ -379,9 +391,14 @@ def count_both(
         ids,
         token.value,
     )
-    plain_env = _render.project_env({"PLAIN_DATABASE_URL": service.database_url})
     plain = count_statements(
-        service.python, plain_folder, "plain_app:app", "PLAIN_DATABASE_URL", plain_env, ids, ""
+        service.python,
+        plain_folder,
+        "plain_app:app",
+        "PLAIN_DATABASE_URL",
+        plain_env(service, owner_id),
+        ids,
+        "",
     )
     return keel, plain
 
@@ -476,13 +493,14 @@ def measure_service(
     started = time.monotonic()
     ids = seed(keel.port, tokens.current())
     say(f"[{preset}] seeded {len(ids)} projects in {time.monotonic() - started:.1f} s")
-    plain = _servers.start_and_wait(stack, lambda: start_plain(service, tmp))
+    owner_id = owner_of(keel.port, tokens.current(), ids[0])
+    plain = _servers.start_and_wait(stack, lambda: start_plain(service, tmp, owner_id))
     ports = {"keel": keel.port, "plain": plain.port}
     say(f"[{preset}] plain app on 127.0.0.1:{plain.port}: {shlex.join(plain.argv)}")
     say(f"[{preset}] {check_json(ports, tokens.current(), ids[0])}")
     figures = PresetFigures(preset)
     figures.statements, figures.plain_statements = count_both(
-        service, tmp / "plain", ids, tokens.current()
+        service, tmp / "plain", ids, tokens.current(), owner_id
     )
     say(f"[{preset}] load: {options.rounds} round(s); {load.describe()}")
     run_rounds(figures, load, ports, tokens, ids, options)
@@ -564,10 +582,15 @@ def main(argv: list[str]) -> int:
         vcs_ref, rendered = resolve_ref(options.ref)
         options = replace(options, ref=vcs_ref)
         say(f"Keel throughput bench: rendering {rendered}")
+        runs = (
+            f"a memory run of {options.long} s at -c{LONG_CONNECTIONS}"
+            if options.long
+            else f"{options.rounds} round(s) of {options.duration} s runs after "
+            f"{options.warmup} s of warm-up; connections {', '.join(map(str, CONNECTIONS))}"
+        )
         say(
             f"presets {', '.join(presets)}; {os.cpu_count()} CPUs, load average "
-            f"{os.getloadavg()[0]:.2f}; {options.rounds} round(s) of {options.duration} s runs "
-            f"after {options.warmup} s of warm-up; connections {', '.join(map(str, CONNECTIONS))}"
+            f"{os.getloadavg()[0]:.2f}; {runs}"
         )
         if "full" not in presets and not os.environ.get(POSTGRES_ENV):
             say(f"({POSTGRES_ENV} is not set: the full preset on PostgreSQL is skipped)")
