@@ -17,7 +17,8 @@ Template-owned (refreshed by `copier update`).
   the revocation check of a sent token at least) and a problem+json `default`;
   `@requires` adds `403` and the security requirement; a path parameter adds `404`;
   a body adds `413` (beyond `MAX_CONTENT_LENGTH`, `MAX_JSON_DEPTH` or
-  `MAX_JSON_NUMBER_DIGITS`) and flask-smorest's `422`; `@requires(...,
+  `MAX_JSON_NUMBER_DIGITS`) and flask-smorest's `422`, and is optional when its
+  schema requires no field (webargs reads a missing body as `{}`); `@requires(...,
   if_match=True)` adds the required `If-Match` header, `412` and `428`.
 - `nul_free_strings`, an attribute function of apispec's marshmallow converter
   (flask-smorest's public `api.ma_plugin`), gives every string of a `StrictSchema`
@@ -199,6 +200,7 @@ class ProblemResponses(BasePlugin):
                         response.setdefault("headers", {}).setdefault(
                             "Retry-After", RETRY_AFTER_HEADER
                         )
+            self._optional_body_when_empty_loads(operation)
             declared = {str(status) for status in responses}
             for status in self._kernel_statuses(path or "", operation):
                 if str(status) not in declared:
@@ -216,6 +218,21 @@ class ProblemResponses(BasePlugin):
             operation.setdefault("parameters", []).append(IF_MATCH)
             statuses += [412, 428]
         return statuses
+
+    def _optional_body_when_empty_loads(self, operation: dict[str, Any]) -> None:
+        """A body whose schema requires no field is optional, whatever the view says.
+
+        webargs loads a missing JSON body as `{}`: a PATCH without a body is an empty
+        change, not a 4xx, so the document must not call the body required.
+        """
+        body = operation.get("requestBody")
+        if not isinstance(body, dict) or not body.get("required"):
+            return
+        media = body.get("content", {}).get("application/json", {})
+        ref = media.get("schema", {}).get("$ref", "") if isinstance(media, dict) else ""
+        schema = self.spec.components.schemas.get(ref.rpartition("/")[2])
+        if isinstance(schema, dict) and not schema.get("required"):
+            body["required"] = False
 
     def _component(self, status: int) -> str:
         name, body = response_component(status)
