@@ -171,7 +171,9 @@ def ensure_sqlite_folder(url: str) -> None:
 def configure_engines(app: Flask, settings: KernelSettings) -> None:
     """Set up the app's engines (only the app's: a Celery broker on SQLite manages its own).
 
-    SQLite gets real transactional mode; every engine is disposed when the app goes away.
+    SQLite gets real transactional mode and its begin listener; PostgreSQL its statement
+    timeout at login and the client-side deadlines; the app gets its `DatabaseProbe`.
+    Every engine is disposed when the app goes away.
     """
     with app.app_context():
         engines = list(db.engines.values())
@@ -200,7 +202,8 @@ class DatabaseProbe:
     PostgreSQL: a connection of the probe's own (no pool: a probe never waits for a
     busy pool, and answers for the server now, not for a pooled connection), opened
     with at most a 2-second connect timeout, its `SELECT 1` watched by the deadlines.
-    SQLite: None here; readiness asks the request's own session (a local file).
+    SQLite: no engine of its own (`needed` is False); readiness asks the request's
+    session, since a local file has no network to fail.
     """
 
     def __init__(self, engine: Engine, settings: KernelSettings) -> None:
