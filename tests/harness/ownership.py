@@ -38,6 +38,9 @@ TEMPLATE_OWNED = (
     "docs/openapi.md",
     "docs/tasks.md",
     "docs/updating.md",
+    "docs/database.md",
+    "docs/deploy.md",
+    "docs/responses.md",
 )
 
 #: Regenerated from the code, or written by Copier: no header, never hand-edited.
