@@ -58,7 +58,7 @@ from .core.permissions import (
 )
 from .core.settings import KernelSettings
 from .data.database import Model, UTCDateTime, db
-from .data.queries import get_or_404, scoped
+from .data.queries import get_or_404, page_with_total, scoped
 from .data.unit_of_work import open_context
 from .http.app import KeelFlask
 from .http.concurrency import check_if_match, entity_tag, quoted
@@ -113,6 +113,7 @@ __all__ = [
     "get_or_404",
     "in_context",
     "open_context",
+    "page_with_total",
     "place",
     "problem",
     "public",

@@ -24,9 +24,9 @@ from ...kernel import (
     PermissionDenied,
     authorize,
     get_or_404,
+    page_with_total,
     scoped,
 )
-from ...kernel.data.queries import page_with_total
 from .models import Project
 from .permissions import CAN_MANAGE_PROJECT
 
