@@ -33,7 +33,7 @@ Lifecycle:
   transaction.
 
 The flat modules beside the subpackages (`kernel/permissions.py`, ...) are the import
-paths of Keel 0.1.0: they still work, with a DeprecationWarning, until 0.3.0.
+paths of Keel 0.1.0: they still work, with a DeprecationWarning, until 0.4.0.
 """
 
 from .bootstrap import create_app

@@ -1,5 +1,5 @@
 # Template-owned (Keel): `copier update` refreshes this file; put your code in modules/.
-"""Deprecated since Keel 0.2.0, removed in 0.3.0: the 0.1.0 import path of these names.
+"""Deprecated since Keel 0.2.0, removed in 0.4.0: the 0.1.0 import path of these names.
 
 Import them from `<package>.kernel` (the public API) instead, e.g.
 `from ..kernel import Model`. Reading a name here still works and warns.

@@ -14,7 +14,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 #: The release that removes the old paths.
-REMOVED_IN = "0.3.0"
+REMOVED_IN = "0.4.0"
 
 
 def moved(old_module: str, names: Mapping[str, str]) -> Callable[[str], Any]:

@@ -1,5 +1,5 @@
 # Template-owned (Keel): `copier update` refreshes this file; put your code in modules/.
-"""Deprecated since Keel 0.2.0, removed in 0.3.0: the 0.1.0 import path of these names.
+"""Deprecated since Keel 0.2.0, removed in 0.4.0: the 0.1.0 import path of these names.
 
 Import `Handler` and `place` from `<package>.kernel` instead. Reading a name here still
 works and warns.

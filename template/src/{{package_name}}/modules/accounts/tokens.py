@@ -1,4 +1,4 @@
-"""Deprecated since Keel 0.2.0, removed in 0.3.0: the token backend moved to the kernel.
+"""Deprecated since Keel 0.2.0, removed in 0.4.0: the token backend moved to the kernel.
 
 Import from `<package>.kernel.auth` instead (`issue_tokens`, `rotate_tokens`,
 `revoke_family`, `revoke_user_tokens`, `actor_for_claims`, `TokenPair`). Reading a name
