@@ -8,6 +8,8 @@ once, on one worker, while the other worker takes another preset.
 from __future__ import annotations
 
 import re
+import subprocess
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +65,17 @@ def generated(
     project = render_variant(preset, preset_data)
     commit_all(project.path, "Start from Keel")
     return project
+
+
+@pytest.fixture
+def restored(generated: GeneratedProject) -> Iterator[GeneratedProject]:
+    """The shared rendered project, put back as rendered (tracked and untracked files)
+    after a test that edits it."""
+    try:
+        yield generated
+    finally:
+        subprocess.run(["git", "checkout", "--", "."], cwd=generated.path, check=True)
+        subprocess.run(["git", "clean", "-fdq"], cwd=generated.path, check=True)
 
 
 @pytest.fixture(scope="session")

@@ -13,8 +13,6 @@ Runs in the minimal preset's shared project, which is put back as it was afterwa
 from __future__ import annotations
 
 import re
-import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -37,15 +35,6 @@ class ProjectMilestoneAnnotation(Model):
 
 #: Lint that no fixer removes (E501 in a comment), in a file the formatter must still fix.
 UNFIXABLE = "x   =   1  # " + "a comment far longer than the line length allows, " * 3 + "\n"
-
-
-@pytest.fixture
-def restored(generated: GeneratedProject) -> Iterator[GeneratedProject]:
-    try:
-        yield generated
-    finally:
-        subprocess.run(["git", "checkout", "--", "."], cwd=generated.path, check=True)
-        subprocess.run(["git", "clean", "-fdq"], cwd=generated.path, check=True)
 
 
 def _revisions(project: GeneratedProject) -> set[Path]:

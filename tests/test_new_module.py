@@ -9,8 +9,6 @@ a database of its own so the project's development database is never touched.
 
 from __future__ import annotations
 
-import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,15 +20,6 @@ from harness.template import REPO_ROOT
 from harness.tutorial import run_page, unmarked_blocks
 
 PAGE = REPO_ROOT / "docs" / "tutorials" / "add-module.md"
-
-
-@pytest.fixture
-def restored(generated: GeneratedProject) -> Iterator[GeneratedProject]:
-    try:
-        yield generated
-    finally:
-        subprocess.run(["git", "checkout", "--", "."], cwd=generated.path, check=True)
-        subprocess.run(["git", "clean", "-fdq"], cwd=generated.path, check=True)
 
 
 def test_every_block_of_the_page_is_marked() -> None:
