@@ -18,7 +18,8 @@ Order of startup, fixed here and nowhere else:
 7. the optional parts the settings turn on (Celery), after the modules' tasks exist;
 8. blueprints (health, API docs, the modules') and commands (the modules', the kernel's);
 9. error handlers, after every extension that registers its own;
-10. the middleware chain (the kernel's layers and the user's), then WSGI middleware;
+10. the middleware chain (the kernel's layers and the user's), the security-headers
+    edge (the WSGI wrapper closest to Flask), then WSGI_MIDDLEWARE;
 11. the checks (with the deploy checks in production): errors stop startup, warnings
     are logged once.
 """
@@ -49,6 +50,7 @@ from .http.app import KeelFlask
 from .http.errors import register_error_handlers
 from .http.jwt import init_jwt
 from .http.middleware import build_stack, resolve_chain
+from .http.middleware.security_headers import SecurityHeadersEdge
 from .http.openapi import build_api
 from .http.ratelimit import RateLimiter
 from .http.routing import install_converters
@@ -139,6 +141,7 @@ def create_app(settings: KernelSettings | None = None) -> KeelFlask:
     chain, warnings = resolve_chain(settings.MIDDLEWARE)
     state.add(chain)
     app.keel_handler = build_stack(app.dispatch_view, chain.factories(), app)
+    app.wsgi_app = SecurityHeadersEdge(app.wsgi_app)  # type: ignore[method-assign]
     for path in settings.WSGI_MIDDLEWARE:
         factory = import_object(path, setting="WSGI_MIDDLEWARE")
         app.wsgi_app = factory(app.wsgi_app, settings)  # type: ignore[method-assign,operator]

@@ -258,7 +258,13 @@ def actor_for_claims(ctx: ExecutionContext, claims: Mapping[str, Any]) -> Actor 
     client = _revocation_store()
     if client is not None:
         return _actor_from_redis(client, user_id, family, claims)
-    row = ctx.session.execute(_ACTOR_QUERY, {"family": family, "user_id": user_id}).first()
+    # A Core statement on the session's own connection: the same connection and
+    # transaction as the view's, without the ORM's per-execution work for a plain row.
+    row = (
+        ctx.session.connection()
+        .execute(_ACTOR_QUERY, {"family": family, "user_id": user_id})
+        .first()
+    )
     if row is None:
         return None
     return _actor_for_row(tuple(row))

@@ -26,7 +26,7 @@ from ..core.actors import ANONYMOUS, Actor
 from ..core.clock import SYSTEM_CLOCK, Clock
 from ..core.context import ExecutionContext, Origin, activate, deactivate, new_request_id
 from ..core.state import kernel_state
-from .database import STATEMENT_TIMEOUT, WRITE_INTENT, begin_read, db
+from .database import AUTOCOMMIT_READ, STATEMENT_TIMEOUT, WRITE_INTENT, begin_read, db
 
 
 def open_context(
@@ -175,6 +175,10 @@ class OpenUnitOfWork:
     def _commit(self) -> None:
         session = self._session
         if session is None or not session.in_transaction():
+            return
+        if session.info.get(AUTOCOMMIT_READ):
+            # Each statement committed as it ran and ORM writes were refused: there is
+            # nothing to commit, and closing the session (`db.session.remove()`) ends it.
             return
         try:
             session.commit()

@@ -1,8 +1,9 @@
 # Template-owned (Keel): `copier update` refreshes this file; put your code in modules/.
 """The Flask subclass that runs the middleware stack.
 
-Flask itself is unchanged but for two documented extension points: its JSON provider
-(`json_provider_class`: orjson, kernel/http/json_provider.py) and `dispatch_request`,
+Flask itself is unchanged but for documented extension points: its JSON provider
+(`json_provider_class`: orjson, kernel/http/json_provider.py), its session interface
+(`session_interface`: none, kernel/http/sessions.py) and `dispatch_request`,
 which hands the request to the stack built from the kernel's layers and the user's
 `MIDDLEWARE`, whose innermost layer is Flask's own dispatch (which raises the deferred
 routing error, 404 or 405, or calls the view). Anything the stack raises is turned
@@ -19,12 +20,15 @@ from flask.typing import ResponseReturnValue
 from .json_provider import OrjsonProvider
 from .middleware.stack import Handler
 from .request import Request, current_request
+from .sessions import StatelessSessionInterface
 
 
 class KeelFlask(Flask):
     request_class = Request
     #: JSON responses through orjson, the same bytes as Flask's default provider writes.
     json_provider_class = OrjsonProvider
+    #: No cookie session: the bearer token says who calls (kernel/http/sessions.py).
+    session_interface = StatelessSessionInterface()
 
     #: The composed middleware stack; set by `create_app()` once modules are loaded.
     keel_handler: Handler | None = None
