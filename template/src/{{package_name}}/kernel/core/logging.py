@@ -27,9 +27,10 @@ class ContextFilter(logging.Filter):
     """Adds `request_id` and `actor` from the current context when the record lacks them."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        for key, value in context_fields().items():
-            if not hasattr(record, key):
-                setattr(record, key, value)
+        fields = record.__dict__
+        if "request_id" not in fields or "actor" not in fields:  # the access log has both
+            for key, value in context_fields().items():
+                fields.setdefault(key, value)
         return True
 
 
@@ -83,16 +84,25 @@ class TextFormatter(logging.Formatter):
         return super().format(record)
 
 
-class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
-    """Writes to whatever `sys.stderr` is now (test runners swap it)."""
+class _StderrHandler(logging.Handler):
+    """Writes each record as one line to whatever `sys.stderr` is now (test runners swap it).
 
-    @property
-    def stream(self) -> Any:
-        return sys.stderr
+    A line-buffered stream (the real stderr always is) writes the line out by itself, so
+    only another stream is flushed after each record.
+    """
 
-    @stream.setter
-    def stream(self, value: Any) -> None:
-        pass
+    terminator = "\n"
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            stream = sys.stderr
+            stream.write(self.format(record) + self.terminator)
+            if not getattr(stream, "line_buffering", False):
+                stream.flush()
+        except RecursionError:
+            raise
+        except Exception:  # noqa: BLE001 - logging's contract: report, never raise
+            self.handleError(record)
 
 
 def configure_logging(settings: KernelSettings) -> None:

@@ -41,6 +41,7 @@ import re
 import sqlite3
 import time
 import weakref
+from collections.abc import Callable
 from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
@@ -88,9 +89,31 @@ class UTCDateTime(sa.TypeDecorator[datetime]):
         return value.astimezone(UTC)
 
     def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
-        if value is None:
-            return None
+        if value is None or value.tzinfo is UTC:
+            return value
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+    def result_processor(self, dialect: sa.Dialect, coltype: Any) -> Callable[[Any], Any] | None:
+        """On SQLite, read the stored text straight into an aware UTC datetime.
+
+        SQLAlchemy stores a SQLite DATETIME as naive UTC text ("2026-12-01 12:00:00.000000");
+        parsing it with its offset appended gives the same value as parsing it naive and
+        then `replace(tzinfo=UTC)`, at a fifth of the cost (the `replace` is most of a
+        list's date handling). Text in any other form takes the general path.
+        """
+        general = super().result_processor(dialect, coltype)
+        if dialect.name != "sqlite" or general is None:
+            return general
+
+        def process(value: Any) -> datetime | None:
+            if value is None:
+                return None
+            try:
+                return datetime.fromisoformat(value + "+00:00")
+            except (TypeError, ValueError):
+                return general(value)
+
+        return process
 
 
 class Session(FlaskSQLAlchemySession):
@@ -304,12 +327,14 @@ def _guard_postgresql(engine: Engine) -> None:
 
 def _login_options(fixed: float | None) -> Any:
     """A `do_connect` listener: log in with `statement_timeout` (the unit of work's, or
-    `fixed`), in the startup packet's `options`, so it costs no round trip."""
+    `fixed`) and `TimeZone=UTC`, in the startup packet's `options`, so it costs no round
+    trip. In UTC, psycopg hands timestamps back already in `datetime.UTC`, which
+    `UTCDateTime` then returns as they are."""
 
     def on_do_connect(dialect: Any, record: Any, cargs: Any, cparams: dict[str, Any]) -> None:
         seconds = STATEMENT_TIMEOUT.get() if fixed is None else fixed
         record.info[_TIMEOUT_KEY] = seconds
-        option = f"-c statement_timeout={round(seconds * 1000)}"
+        option = f"-c statement_timeout={round(seconds * 1000)} -c TimeZone=UTC"
         cparams["options"] = f"{cparams['options']} {option}" if cparams.get("options") else option
 
     return on_do_connect
