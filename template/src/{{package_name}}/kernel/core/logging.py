@@ -19,7 +19,7 @@ import orjson
 from .context import context_fields
 from .settings import KernelSettings
 
-_RESERVED = set(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
+_RESERVED = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
 _MARK = "_keel_handler"
 
 
@@ -64,9 +64,10 @@ class JsonFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
         }
-        for key in record.__dict__.keys() - _RESERVED:
-            if not key.startswith("_"):
-                payload[key] = record.__dict__[key]
+        reserved = _RESERVED
+        for key, value in record.__dict__.items():  # the record's extra fields, in order
+            if key not in reserved and key[0] != "_":
+                payload[key] = value
         if record.exc_info:
             payload["exception"] = self.formatException(record.exc_info)
         return orjson.dumps(payload, default=str).decode()
