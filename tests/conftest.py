@@ -2,14 +2,16 @@
 
 Under pytest-xdist each worker builds its own snapshot of the template (cheap), and the
 tests of one preset share an `xdist_group`, so a preset is rendered and `uv sync`-ed
-once, on one worker, while the other worker takes another preset.
+once, on one worker, while the other worker takes another preset. xdist hands out the
+work units (a group, or a test of no group) in collection order (`--no-loadscope-reorder`,
+pyproject.toml), which `LONGEST_FIRST` puts the units that take minutes at the front of.
 """
 
 from __future__ import annotations
 
 import re
 import subprocess
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +21,25 @@ from harness.project import SUMMARY_NOTE, GeneratedProject, RenderFn
 from harness.services import POSTGRES, REDIS, Availability, located
 from harness.template import commit_all, read_answers, render, snapshot
 from harness.variants import variant, variant_names
+
+
+@pytest.fixture(scope="session", autouse=True)
+def bytecode_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """Let the generated projects' Python processes keep the bytecode they compile, in a
+    tree of this session's outside the projects (PYTHONPYCACHEPREFIX: no __pycache__ is
+    written into a project, so none is left behind in a folder an update removes).
+
+    Where PYTHONDONTWRITEBYTECODE is set (some machines and CI images set it), each of
+    the hundreds of processes the suite starts in generated projects (every `flask`
+    command, every suite and the processes it spawns) compiled the kernel and its
+    libraries from source again: about 2 of the 3.5 s a `flask` command took. Python
+    checks each cached file against its source's mtime and size, as on any machine.
+    """
+    prefix = tmp_path_factory.getbasetemp() / "pycache"
+    with pytest.MonkeyPatch.context() as patch:
+        patch.delenv("PYTHONDONTWRITEBYTECODE", raising=False)
+        patch.setenv("PYTHONPYCACHEPREFIX", str(prefix))
+        yield prefix
 
 
 @pytest.fixture(scope="session")
@@ -88,14 +109,55 @@ def redis() -> Availability:
     return located(REDIS)
 
 
+#: Scheduling only: the work units that take minutes, longest first (a pattern ending in
+#: `*` matches a prefix of the group name or node id, else the whole of it), so that the
+#: last minutes of a run are short tests that keep both workers busy, not one long test
+#: on one worker while the other has nothing left. Units not listed follow, in
+#: collection order. A pattern that matches nothing changes nothing but the order.
+LONGEST_FIRST: Sequence[str] = (
+    # The add-module tutorial and the migrations test run in the minimal project too.
+    "preset-minimal",
+    "preset-full",
+    "preset-full-py*",
+    "preset-standard",
+    "tests/test_update.py::test_changing_an_answer_on_update_does_not_conflict",
+    "tests/test_tutorials.py::test_upgrade_with_make_update",
+    "preset-*",
+    "tests/test_update.py::*",
+    "tests/test_tutorials.py::test_start_a_service*",
+    "slow-clients",
+    "fresh-machine",
+)
+
+
+def _rank(unit: str) -> int:
+    for index, pattern in enumerate(LONGEST_FIRST):
+        if unit == pattern or (pattern.endswith("*") and unit.startswith(pattern[:-1])):
+            return index
+    return len(LONGEST_FIRST)
+
+
 @pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Put every test of one preset in one xdist group, so its render and `uv sync` are
-    shared. (Marks given to fixture params never reach xdist: they are added here.)"""
+    """Put every test of one preset's shared project in one xdist group, so its render and
+    `uv sync` are shared (marks given to fixture params never reach xdist: they are added
+    here), then order the units by `LONGEST_FIRST`. Only tests that use that project
+    (`generated`) join: an update case's own `preset` parameter renders a project of its
+    own, and grouped with the preset's tests it only lengthened that worker's share."""
     for item in items:
         callspec = getattr(item, "callspec", None)
-        if callspec is not None and "preset" in callspec.params:
+        uses_project = "generated" in getattr(item, "fixturenames", ())
+        if callspec is not None and "preset" in callspec.params and uses_project:
             item.add_marker(pytest.mark.xdist_group(f"preset-{callspec.params['preset']}"))
+    position = {id(item): index for index, item in enumerate(items)}
+
+    def unit(item: pytest.Item) -> str:
+        group = item.get_closest_marker("xdist_group")
+        if group is None:
+            return item.nodeid
+        return str(group.args[0] if group.args else group.kwargs.get("name", "default"))
+
+    items.sort(key=lambda item: (_rank(unit(item)), position[id(item)]))
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
