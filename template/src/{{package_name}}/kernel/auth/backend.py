@@ -37,6 +37,7 @@ from werkzeug.exceptions import ServiceUnavailable
 from ..core.actors import Actor
 from ..core.context import ExecutionContext
 from ..core.state import kernel_state
+from ..data.driver import FixedRead
 from .models import USERS, TokenFamily
 from .tokens import AuthState, InvalidToken
 
@@ -230,8 +231,9 @@ def revoke_user_tokens(ctx: ExecutionContext, user: TokenSubject, *, reason: str
 
 # --- The per-request check --------------------------------------------------------------
 
-#: Is the family unrevoked and its user active, and who is the user: one statement.
-_ACTOR_QUERY = (
+#: Is the family unrevoked and its user active, and who is the user: one statement,
+#: run on the driver's cursor of the request's own connection (kernel/data/driver.py).
+_ACTOR_QUERY = FixedRead(
     sa.select(USERS.c.id, USERS.c.email, USERS.c.roles)
     .select_from(USERS.join(TokenFamily.__table__, TokenFamily.user_id == USERS.c.id))
     .where(
@@ -258,16 +260,11 @@ def actor_for_claims(ctx: ExecutionContext, claims: Mapping[str, Any]) -> Actor 
     client = _revocation_store()
     if client is not None:
         return _actor_from_redis(client, user_id, family, claims)
-    # A Core statement on the session's own connection: the same connection and
-    # transaction as the view's, without the ORM's per-execution work for a plain row.
-    row = (
-        ctx.session.connection()
-        .execute(_ACTOR_QUERY, {"family": family, "user_id": user_id})
-        .first()
-    )
+    # The session's own connection: the same connection and transaction as the view's.
+    row = _ACTOR_QUERY.first(ctx.session.connection(), {"family": family, "user_id": user_id})
     if row is None:
         return None
-    return _actor_for_row(tuple(row))
+    return _actor_for_row(row)
 
 
 @functools.lru_cache(maxsize=1024)

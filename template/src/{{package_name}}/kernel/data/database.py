@@ -356,6 +356,14 @@ def _watch_statement(
         DEADLINES.watch(cursor.connection, time.monotonic() + timeout + CLIENT_GRACE)
 
 
+def watch_driver_statement(dialect: sa.Dialect, dbapi_connection: Any) -> None:
+    """What `_watch_statement` does, for a statement sent past SQLAlchemy's events
+    (kernel/data/driver.py): the client-side deadline, on psycopg connections only."""
+    timeout = STATEMENT_TIMEOUT.get()
+    if timeout and dialect.driver == "psycopg":
+        DEADLINES.watch(dbapi_connection, time.monotonic() + timeout + CLIENT_GRACE)
+
+
 def _watch_connection(conn: Connection) -> None:
     timeout = STATEMENT_TIMEOUT.get()
     if timeout and not (conn.invalidated or conn.closed):  # a lost one sends nothing
