@@ -47,10 +47,10 @@ from .core.state import EXTENSION, KernelState
 from .data.database import configure_engines, db, engine_options, ensure_sqlite_folder
 from .http import docs_ui, health
 from .http.app import KeelFlask
+from .http.edge import KernelHeadersEdge
 from .http.errors import register_error_handlers
 from .http.jwt import init_jwt
 from .http.middleware import build_stack, resolve_chain
-from .http.middleware.security_headers import SecurityHeadersEdge
 from .http.openapi import build_api
 from .http.ratelimit import RateLimiter
 from .http.routing import install_converters
@@ -141,7 +141,7 @@ def create_app(settings: KernelSettings | None = None) -> KeelFlask:
     chain, warnings = resolve_chain(settings.MIDDLEWARE)
     state.add(chain)
     app.keel_handler = build_stack(app.dispatch_view, chain.factories(), app)
-    app.wsgi_app = SecurityHeadersEdge(app.wsgi_app)  # type: ignore[method-assign]
+    app.wsgi_app = KernelHeadersEdge(app.wsgi_app)  # type: ignore[method-assign]
     for path in settings.WSGI_MIDDLEWARE:
         factory = import_object(path, setting="WSGI_MIDDLEWARE")
         app.wsgi_app = factory(app.wsgi_app, settings)  # type: ignore[method-assign,operator]

@@ -29,7 +29,9 @@ def middleware_command() -> None:
     rows: list[tuple[str, str, str]] = []
     for path in settings.WSGI_MIDDLEWARE:
         rows.append(("wsgi", path, "WSGI_MIDDLEWARE: sees every byte, before Flask"))
-    rows.append(("wsgi", "security headers (the edge)", "kernel: adds the set its layer chose"))
+    rows.append(
+        ("wsgi", "kernel headers (the edge)", "kernel: adds X-Request-ID and the security set")
+    )
     rows.append(
         ("flask", "request context + URL matching", "the routing result is held until the view")
     )

@@ -13,13 +13,14 @@ from typing import TYPE_CHECKING
 from flask import Response
 
 from ...core.context import new_request_id
+from ..edge import REQUEST_ID_HEADER, REQUEST_ID_KEY
 from ..request import Request
 from .stack import Handler
 
 if TYPE_CHECKING:
     from flask import Flask
 
-HEADER = "X-Request-ID"
+HEADER = REQUEST_ID_HEADER
 #: Letters, digits and `-_.:`, 8 to 128 characters: enough for UUIDs and trace ids,
 #: nothing that could forge a log line or a header.
 _WELL_FORMED = re.compile(r"[A-Za-z0-9._:\-]{8,128}")
@@ -36,7 +37,7 @@ def request_id(handler: Handler, app: Flask) -> Handler:
         incoming = request.environ.get(_ENVIRON_KEY)
         rid = incoming if incoming and well_formed(incoming) else new_request_id()
         request.request_id = rid
-        request.response_headers[HEADER] = rid
+        request.environ[REQUEST_ID_KEY] = rid  # the edge (kernel/http/edge.py) sends it
         return handler(request)
 
     return layer
