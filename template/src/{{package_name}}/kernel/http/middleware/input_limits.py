@@ -77,7 +77,8 @@ class InputLimits:
                 unquote_to_bytes(query.encode("latin-1").replace(b"+", b" ")).decode("utf-8")
             except UnicodeError:
                 raise BadRequest("The query string is not valid UTF-8.") from None
-        if request.is_json and request.content_length != 0:
+        # No Content-Type, no JSON body: most requests (GET) end here, unparsed.
+        if environ.get("CONTENT_TYPE") and request.is_json and request.content_length != 0:
             body = request.get_data(cache=True)
             if body:
                 self.check_json(body)
