@@ -12,6 +12,9 @@ that function. Any other field, a custom one or a `Method` included, is dumped b
 own `Field.serialize`, the call marshmallow makes. Values are read the way marshmallow
 documents `get_value`: an attribute of an object without `__getitem__`, the key of a
 dict and else its attribute; any other container goes through `schema.get_attribute`.
+An attribute is read the way `getattr` would, from the instance `__dict__` first when
+nothing of the class comes before it there: a model's loaded columns cost a dict lookup
+instead of a call to SQLAlchemy's descriptor (a page of 50 projects: 500 calls fewer).
 
 The marshmallow schemas stay the one source of validation and of the OpenAPI document;
 this changes how fast a response is written, never what. A schema whose dump has
@@ -27,12 +30,14 @@ from __future__ import annotations
 import inspect
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar
+from types import SimpleNamespace
 from typing import Any
 
 from flask import Flask
 from marshmallow import Schema, fields, missing
 from marshmallow.decorators import POST_DUMP, PRE_DUMP
 from marshmallow.utils import ensure_text_type
+from sqlalchemy.orm import QueryableAttribute
 
 Convert = Callable[[Any], Any]
 
@@ -134,6 +139,11 @@ def _inline(convert: Convert, i: int, env: dict[str, Any]) -> str:
 #: much as 40 objects, so an instance made for a single dump only loops over its steps.
 GENERATE_AFTER = 2
 
+#: The attribute lookup of `object` (SimpleNamespace names its own copy of it).
+_GENERIC_GETATTRIBUTE = (object.__getattribute__, SimpleNamespace.__getattribute__)
+#: Classes of objects one schema keeps a plan of its own for (beyond: the generic code).
+MAX_CLASS_PLANS = 32
+
 #: One field's step: output key, attribute read, conversion (None: the field's own
 #: `serialize`), dump_default, name in the schema, the field.
 Step = tuple[str, str, Convert | None, Any, str, fields.Field[Any]]
@@ -173,16 +183,58 @@ class Dumper:
         self.one = self.generate()
 
     def generate(self) -> Callable[[Any], dict[str, Any]]:
-        """`one()` for the common case, written out: an object without `__getitem__`.
+        """`one()` written out, with a plan per class of object dumped.
 
-        The steps unrolled into one function, as `dataclasses` writes its `__init__`:
+        An object of a class whose instances keep their attributes in `__dict__` (an
+        ORM model, a dataclass, a SimpleNamespace) gets code that reads that dict first
+        (`_class_plan`); any other object (a mapping, a class with `__slots__` or its
+        own `__getattribute__`) gets the generic code. At most `MAX_CLASS_PLANS` classes
+        get their own plan; the rest share the generic code.
+        """
+        generic = self._write(None)
+        plans: dict[type, Callable[[Any], dict[str, Any]]] = {}
+
+        def one(obj: Any) -> dict[str, Any]:
+            plan = plans.get(obj.__class__)
+            if plan is None:
+                plan = self._class_plan(obj, generic)
+                if len(plans) < MAX_CLASS_PLANS:
+                    plans[obj.__class__] = plan
+            return plan(obj)
+
+        return one
+
+    def _class_plan(
+        self, obj: Any, generic: Callable[[Any], dict[str, Any]]
+    ) -> Callable[[Any], dict[str, Any]]:
+        kind = type(obj)
+        if (
+            hasattr(kind, "__getitem__")
+            or inspect.getattr_static(kind, "__getattribute__") not in _GENERIC_GETATTRIBUTE
+            or not isinstance(getattr(obj, "__dict__", None), dict)
+        ):
+            return generic
+        return self._write(kind)
+
+    def _write(self, kind: type | None) -> Callable[[Any], dict[str, Any]]:
+        """The steps unrolled into one function, as `dataclasses` writes its `__init__`:
         about twice as fast as looping over them. The source holds no name or text of
         the schema: every key, attribute and function is passed in as a variable.
+
+        `kind`: the class the code is for, or None (any object). For a class, an
+        attribute that `getattr` would read from the instance `__dict__` (no data
+        descriptor of the class in the way, or SQLAlchemy's own, which returns that
+        value) is looked up there first: a tenth of the cost of SQLAlchemy's
+        descriptor. Not there (not loaded, expired, computed), it is read by `getattr`.
         """
         env: dict[str, Any] = {"missing": missing, "mapped": self.read_one}
         env["get"] = self.schema.get_attribute
-        lines = ["def one(obj):", "    if hasattr(obj, '__getitem__'):"]
-        lines += ["        return mapped(obj)", "    out = {}"]
+        lines = ["def one(obj):"]
+        if kind is None:
+            lines += ["    if hasattr(obj, '__getitem__'):", "        return mapped(obj)"]
+        else:
+            lines.append("    d = obj.__dict__")
+        lines.append("    out = {}")
         for i, (key, read, convert, default, name, field) in enumerate(self.steps):
             env[f"k{i}"], env[f"r{i}"], env[f"c{i}"], env[f"d{i}"] = key, read, convert, default
             if convert is None:
@@ -190,7 +242,12 @@ class Dumper:
                 lines += [f"    v = s{i}(n{i}, obj, accessor=get)", "    if v is not missing:"]
                 lines.append(f"        out[k{i}] = v")
                 continue
-            lines.append(f"    v = getattr(obj, r{i}, missing)")
+            if kind is not None and _in_instance_dict(kind, read):
+                lines.append(f"    v = d.get(r{i}, missing)")
+                lines.append("    if v is missing:")
+                lines.append(f"        v = getattr(obj, r{i}, missing)")
+            else:
+                lines.append(f"    v = getattr(obj, r{i}, missing)")
             if default is not missing:
                 lines.append("    if v is missing:")
                 lines.append(f"        v = d{i}() if callable(d{i}) else d{i}")
@@ -237,6 +294,20 @@ class Dumper:
             one = self.one
             return [one(each) for each in obj]
         return self.one(obj)
+
+
+def _in_instance_dict(kind: type, attribute: str) -> bool:
+    """Does `getattr(obj, attribute)` give `obj.__dict__[attribute]` when it is there?
+
+    Yes unless a data descriptor of the class comes first (a property, a hybrid, an
+    association proxy); SQLAlchemy's instrumented attributes are data descriptors that
+    return that very value for an attribute loaded into the instance dict.
+    """
+    found = inspect.getattr_static(kind, attribute, None)
+    descriptor = type(found)
+    if not (hasattr(descriptor, "__set__") or hasattr(descriptor, "__delete__")):
+        return True
+    return isinstance(found, QueryableAttribute) and found.key == attribute
 
 
 def fallback_reason(schema: Schema) -> str | None:
