@@ -351,14 +351,13 @@ def _same_timeout(dbapi_connection: Any, record: Any, proxy: Any) -> None:
 def _watch_statement(
     conn: Connection, cursor: Any, statement: str, parameters: Any, context: Any, many: bool
 ) -> None:
-    timeout = STATEMENT_TIMEOUT.get()
-    if timeout:
-        DEADLINES.watch(cursor.connection, time.monotonic() + timeout + CLIENT_GRACE)
+    watch_driver_statement(conn.dialect, cursor.connection)
 
 
 def watch_driver_statement(dialect: sa.Dialect, dbapi_connection: Any) -> None:
-    """What `_watch_statement` does, for a statement sent past SQLAlchemy's events
-    (kernel/data/driver.py): the client-side deadline, on psycopg connections only."""
+    """Arm the client-side deadline for a statement about to be sent, on psycopg only:
+    from the `before_cursor_execute` listener, and by kernel/data/driver.py, whose
+    statements SQLAlchemy's events do not see."""
     timeout = STATEMENT_TIMEOUT.get()
     if timeout and dialect.driver == "psycopg":
         DEADLINES.watch(dbapi_connection, time.monotonic() + timeout + CLIENT_GRACE)

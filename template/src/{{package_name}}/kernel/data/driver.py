@@ -47,8 +47,7 @@ class FixedRead:
         found = self._compiled.get(dialect)
         if found is None:
             compiled = self.statement.compile(dialect=dialect)
-            positional = compiled.positiontup if compiled.positional else None
-            order = tuple(positional) if positional is not None else None
+            order = tuple(compiled.positiontup or ()) if compiled.positional else None
             binds = compiled.binds
             own = {
                 name: value for name, value in compiled.params.items() if not binds[name].required
@@ -66,7 +65,7 @@ class FixedRead:
         dialect = connection.dialect
         sql, defaults, order = self.compiled(dialect)
         values = {**defaults, **params} if defaults else params
-        arguments: Any = dict(values) if order is None else [values[name] for name in order]
+        arguments: Any = values if order is None else [values[name] for name in order]
         pooled = connection.connection
         try:
             cursor = pooled.cursor()

@@ -197,9 +197,9 @@ class Dumper:
         def one(obj: Any) -> dict[str, Any]:
             plan = plans.get(obj.__class__)
             if plan is None:
-                plan = self._class_plan(obj, generic)
-                if len(plans) < MAX_CLASS_PLANS:
-                    plans[obj.__class__] = plan
+                if len(plans) >= MAX_CLASS_PLANS:  # never generate code per object
+                    return generic(obj)
+                plan = plans[obj.__class__] = self._class_plan(obj, generic)
             return plan(obj)
 
         return one

@@ -13,7 +13,7 @@ The same output as `DefaultJSONProvider`, and why each option is there:
   orjson's ISO form (`OPT_PASSTHROUGH_DATETIME`); dataclasses go to `default` too
   (`dataclasses.asdict`, then sorted like any dict); UUIDs are their `str()` either way;
 - `ensure_ascii`: orjson writes UTF-8, so the few bodies that hold non-ASCII text (or
-  DEL) are escaped afterwards into the `\\uXXXX` forms (surrogate pairs above U+FFFF)
+  DEL) are escaped afterwards into `\\u` escapes of four hex digits (surrogate pairs above U+FFFF)
   the standard library writes.
 Whatever orjson refuses (keys that are not strings, integers beyond 64 bits, nesting
 deeper than 254, a `default` that raises) is encoded by the standard library instead,
