@@ -5,9 +5,10 @@ a page of a list with its total in one statement."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import sqlalchemy as sa
+from sqlalchemy.orm import Mapper, Session
 from werkzeug.exceptions import NotFound
 
 from ..core.context import ExecutionContext
@@ -35,9 +36,17 @@ def scoped(ctx: ExecutionContext, statement: S, model: type[Any], permission: Pe
 
 
 def page_with_total(
-    ctx: ExecutionContext, statement: sa.Select[M], *, page: int, page_size: int
+    ctx: ExecutionContext,
+    statement: sa.Select[M],
+    *,
+    page: int,
+    page_size: int,
+    by_key: bool = True,
 ) -> tuple[Sequence[M], int]:
     """One page (1-based) of an ordered `statement`'s objects, and how many there are in all.
+
+    The page holds what `session.scalars(statement)` would give for a statement of one
+    column or entity, tuples of the values for a statement of several.
 
     One statement: every row of the page carries the total as an uncorrelated scalar
     subquery (`SELECT ..., (SELECT count(*) FROM (<statement>)) ... LIMIT n`), which the
@@ -46,17 +55,53 @@ def page_with_total(
     rows: SQLite 2.8 ms against 1.1 ms, PostgreSQL no faster than two statements). Both
     parts are one statement, so they see the same data. A page past the end has no row
     to carry the total, so then, and only then, a second statement counts; an empty
-    first page needs none. Example::
+    first page needs none.
+
+    On SQLite, when `statement` loads one mapped class with a one-column primary key,
+    the page is chosen by key first (`... WHERE <filters> AND id IN (SELECT id ...
+    ORDER BY ... LIMIT n OFFSET m)`): SQLite's sorter then carries the keys and the
+    ORDER BY columns of the matching rows instead of every column of every row, and
+    only the page's rows are read whole. Same rows, same order; on 1,000 rows it took
+    40% of the instructions. PostgreSQL's top-N sort keeps only the page already, and
+    there the by-key form measured a little slower, so it gets the plain form. Pass
+    `by_key=False` for a statement whose rows repeat an object (a join to the many side
+    of a relationship) or that is DISTINCT. Example::
 
         items, total = page_with_total(ctx, statement.order_by(Project.id), page=2, page_size=50)
     """
     offset = (page - 1) * page_size
     session = ctx.session
-    counted = statement.add_columns(_count_of(statement).scalar_subquery().label("total"))
-    rows = session.execute(counted.limit(page_size).offset(offset)).all()
+    descriptions = statement.column_descriptions
+    key = _entity_key(session, descriptions) if by_key else None
+    if key is None:
+        paged = statement.limit(page_size).offset(offset)
+    else:
+        keys = statement.with_only_columns(key, maintain_column_froms=True)
+        paged = statement.where(key.in_(keys.limit(page_size).offset(offset))).limit(page_size)
+    total = _count_of(statement).scalar_subquery().label("total")
+    rows = session.execute(paged.add_columns(total)).all()
     if rows:
-        return [row[0] for row in rows], int(rows[0][1])
+        width = len(descriptions)  # entities and columns; the total comes after them
+        items = [row[0] for row in rows] if width == 1 else [tuple(row[:width]) for row in rows]
+        return cast(Sequence[M], items), int(rows[0][width])
     return [], (0 if page == 1 else _count(ctx, statement))
+
+
+def _entity_key(session: Session, descriptions: Any) -> sa.ColumnElement[Any] | None:
+    """The primary key column of the one mapped class a statement of these
+    `column_descriptions` loads from SQLite, or None: another database, or anything
+    else loaded (columns, several entities, an alias, a composite key)."""
+    if len(descriptions) != 1:
+        return None
+    entity = descriptions[0].get("entity")
+    if entity is None or descriptions[0].get("expr") is not entity:
+        return None
+    mapper = sa.inspect(entity, raiseerr=False)
+    if not isinstance(mapper, Mapper) or len(mapper.primary_key) != 1:
+        return None
+    if session.get_bind(mapper).dialect.name != "sqlite":
+        return None
+    return mapper.primary_key[0]
 
 
 def _count_of(statement: sa.Select[Any]) -> sa.Select[Any]:
