@@ -44,7 +44,13 @@ from .core.dotted import import_object
 from .core.logging import configure_logging
 from .core.settings import Extension, Extensions, KernelSettings, settings_error
 from .core.state import EXTENSION, KernelState
-from .data.database import configure_engines, db, engine_options, ensure_sqlite_folder
+from .data.database import (
+    configure_engines,
+    db,
+    engine_options,
+    engine_url,
+    ensure_sqlite_folder,
+)
 from .http import docs_ui, health
 from .http.app import KeelFlask
 from .http.edge import KernelHeadersEdge
@@ -76,7 +82,7 @@ def flask_config(settings: KernelSettings) -> dict[str, Any]:
         "TESTING": settings.testing,
         "PROPAGATE_EXCEPTIONS": False,
         "MAX_CONTENT_LENGTH": settings.MAX_CONTENT_LENGTH,
-        "SQLALCHEMY_DATABASE_URI": settings.DATABASE_URL,
+        "SQLALCHEMY_DATABASE_URI": engine_url(settings),
         "SQLALCHEMY_ENGINE_OPTIONS": engine_options(settings),
         "SQLALCHEMY_ECHO": settings.DATABASE_ECHO,
         "API_TITLE": settings.API_TITLE,

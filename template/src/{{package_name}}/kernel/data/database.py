@@ -26,19 +26,22 @@
   disconnect handling then invalidates the pool) and `pool_recycle` retires old ones.
 - Reads (a unit of work opened with `writes=False`) run without BEGIN/COMMIT when
   DATABASE_AUTOCOMMIT_READS is on: `begin_read()` puts PostgreSQL's connection in
-  SQLAlchemy's AUTOCOMMIT isolation level; on SQLite the begin listener emits no BEGIN.
+  SQLAlchemy's AUTOCOMMIT isolation level; on SQLite Keel's dialect
+  (kernel/data/sqlite_dialect.py) sends no BEGIN for a reader, `BEGIN IMMEDIATE` for a
+  writer.
   An ORM write in such a unit of work is refused (`ReadOnlyUnitOfWorkError`).
 - `/health/ready` asks a `DatabaseProbe`: on PostgreSQL its own connection (no pool,
   so it never waits for one), bounded by `READY_BUDGET` seconds whatever the server does.
 
 At import this module registers the read-only guards on the kernel's `Session` class;
-`configure_engines()` adds the listeners above to each engine when the app is built.
+`configure_engines()` adds the listeners above to each engine when the app is built
+(on SQLite only a pool `connect` listener: no connection-level event, which would make
+SQLAlchemy dispatch its execution events around every statement).
 """
 
 from __future__ import annotations
 
 import re
-import sqlite3
 import time
 import weakref
 from collections.abc import Callable
@@ -55,7 +58,9 @@ from sqlalchemy.orm import DeclarativeBase
 
 from ..core.settings import KernelSettings, sqlite_file
 from ..core.state import kernel_state
+from . import sqlite_dialect
 from .deadlines import DEADLINES
+from .sqlite_dialect import WRITE_INTENT as WRITE_INTENT  # its place before 0.4
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -135,10 +140,6 @@ class Session(FlaskSQLAlchemySession):
         return super().get_bind(mapper=mapper, clause=clause, bind=bind, **kwargs)
 
 
-#: Whether the unit of work now open may write (set by `open_context(writes=...)`).
-#: SQLite then begins its transactions with `BEGIN IMMEDIATE`; outside any unit of
-#: work (migrations, scripts) it does too: the safe choice.
-WRITE_INTENT: ContextVar[bool] = ContextVar("keel_write_intent", default=True)
 #: Seconds one statement of the unit of work now open may run on PostgreSQL (0: no
 #: limit). `open_context()` sets DATABASE_STATEMENT_TIMEOUT for HTTP requests only:
 #: tasks, commands and migrations may legitimately run long statements.
@@ -165,12 +166,25 @@ def engine_options(settings: KernelSettings) -> dict[str, Any]:
     if settings.DATABASE_URL.startswith("sqlite"):
         # pysqlite's `timeout` is SQLite's busy timeout: how long a writer waits for the lock.
         busy = settings.SQLITE_BUSY_TIMEOUT
-        return {"connect_args": {"timeout": busy, "check_same_thread": False}}
+        return {
+            "connect_args": {"timeout": busy, "check_same_thread": False},
+            "keel_busy_timeout": busy,
+            "keel_autocommit_reads": settings.DATABASE_AUTOCOMMIT_READS,
+        }
     return {
         "pool_recycle": settings.DATABASE_POOL_RECYCLE,
         "pool_timeout": settings.DATABASE_POOL_TIMEOUT,
         "connect_args": postgresql_connect_args(settings, settings.DATABASE_CONNECT_TIMEOUT),
     }
+
+
+def engine_url(settings: KernelSettings) -> str:
+    """`SQLALCHEMY_DATABASE_URI`: DATABASE_URL, a SQLite one through Keel's dialect."""
+    url = settings.DATABASE_URL
+    if url.startswith("sqlite://"):
+        sqlite_dialect.register()
+        return sqlite_dialect.SCHEME + url.removeprefix("sqlite")
+    return url
 
 
 def postgresql_connect_args(settings: KernelSettings, connect_timeout: int) -> dict[str, Any]:
@@ -194,7 +208,7 @@ def ensure_sqlite_folder(url: str) -> None:
 def configure_engines(app: Flask, settings: KernelSettings) -> None:
     """Set up the app's engines (only the app's: a Celery broker on SQLite manages its own).
 
-    SQLite gets real transactional mode and its begin listener; PostgreSQL its statement
+    SQLite gets real transactional mode (its dialect begins transactions); PostgreSQL its statement
     timeout at login and the client-side deadlines; the app gets its `DatabaseProbe`.
     Every engine is disposed when the app goes away.
     """
@@ -203,13 +217,9 @@ def configure_engines(app: Flask, settings: KernelSettings) -> None:
         default = db.engine
     wal = settings.SQLITE_WAL
     on_connect = _sqlite_connect_listener(wal, round(settings.SQLITE_BUSY_TIMEOUT * 1000))
-    on_begin = _sqlite_begin_listener(
-        settings.SQLITE_BUSY_TIMEOUT, autocommit_reads=settings.DATABASE_AUTOCOMMIT_READS
-    )
     for engine in engines:
         if engine.dialect.name == "sqlite":
             sa.event.listen(engine, "connect", on_connect)
-            sa.event.listen(engine, "begin", on_begin)
         elif engine.dialect.driver == "psycopg":
             _guard_postgresql(engine)
     probe = DatabaseProbe(default, settings)
@@ -358,21 +368,27 @@ def watch_driver_statement(dialect: sa.Dialect, dbapi_connection: Any) -> None:
     """Arm the client-side deadline for a statement about to be sent, on psycopg only:
     from the `before_cursor_execute` listener, and by kernel/data/driver.py, whose
     statements SQLAlchemy's events do not see."""
-    timeout = STATEMENT_TIMEOUT.get()
-    if timeout and dialect.driver == "psycopg":
-        DEADLINES.watch(dbapi_connection, time.monotonic() + timeout + CLIENT_GRACE)
+    if dialect.driver == "psycopg":
+        _arm(dbapi_connection)
 
 
 def _watch_connection(conn: Connection) -> None:
-    timeout = STATEMENT_TIMEOUT.get()
-    if timeout and not (conn.invalidated or conn.closed):  # a lost one sends nothing
-        DEADLINES.watch(conn.connection.dbapi_connection, time.monotonic() + timeout + CLIENT_GRACE)
+    if not (conn.invalidated or conn.closed):  # a lost one sends nothing
+        _arm(conn.connection.dbapi_connection)
 
 
 def _watch_reset(dbapi_connection: Any, record: Any, state: Any) -> None:
+    _arm(dbapi_connection)
+
+
+def _arm(dbapi_connection: Any) -> None:
+    """The deadline of what is sent now: the unit of work's statement timeout, or none
+    (a task's or a command's statement), replacing whatever the last one set."""
     timeout = STATEMENT_TIMEOUT.get()
     if timeout:
         DEADLINES.watch(dbapi_connection, time.monotonic() + timeout + CLIENT_GRACE)
+    else:
+        DEADLINES.forget(dbapi_connection)
 
 
 #: Driver messages that mean the server answered but refused these credentials or names.
@@ -436,55 +452,9 @@ def _sqlite_connect_listener(wal: bool, busy_ms: int) -> Any:
 
 
 def _sqlite_on_connect(dbapi_connection: Any, busy_ms: int) -> None:
-    # Let SQLAlchemy emit BEGIN itself, so SAVEPOINT and rollback behave as documented.
+    # The dialect emits BEGIN itself, so SAVEPOINT and rollback behave as documented.
     dbapi_connection.isolation_level = None
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA busy_timeout={int(busy_ms)}")
     cursor.close()
-
-
-def _sqlite_begin_listener(timeout: float, *, autocommit_reads: bool) -> Any:
-    """The engine's `begin` listener: `BEGIN IMMEDIATE` for writers; for readers nothing
-    (autocommit: each SELECT is its own snapshot, WAL keeps it off the writer's lock)
-    or, with DATABASE_AUTOCOMMIT_READS off, a deferred `BEGIN`."""
-
-    def on_begin(connection: Connection) -> None:
-        if WRITE_INTENT.get():
-            _begin_immediate(connection, timeout)
-        elif not autocommit_reads:
-            connection.exec_driver_sql("BEGIN")
-
-    return on_begin
-
-
-def _begin_immediate(connection: Connection, timeout: float) -> None:
-    """Take the write lock now, polling for it every few hundred microseconds.
-
-    A writer that takes the lock at BEGIN never fails later for want of it. SQLite's own
-    busy handler would wait too, but sleeps in steps of up to 100 ms, so a waiting
-    writer oversleeps the few milliseconds the holder needs (under two workers that
-    halved the throughput of concurrent writes); this loop wakes up soon after the
-    lock is free, and gives up at the same deadline with the same error.
-    """
-    deadline = time.monotonic() + timeout
-    pause = _FIRST_PAUSE
-    connection.exec_driver_sql("PRAGMA busy_timeout=0")
-    try:
-        while True:
-            try:
-                connection.exec_driver_sql("BEGIN IMMEDIATE")
-                return
-            except sa.exc.OperationalError as exc:
-                busy = getattr(exc.orig, "sqlite_errorcode", None) == sqlite3.SQLITE_BUSY
-                if not busy or time.monotonic() + pause > deadline:
-                    raise
-            time.sleep(pause)
-            pause = min(pause * 2, _LAST_PAUSE)
-    finally:
-        connection.exec_driver_sql(f"PRAGMA busy_timeout={round(timeout * 1000)}")
-
-
-#: The first and the longest pause between two tries at SQLite's write lock (seconds).
-_FIRST_PAUSE = 0.0002
-_LAST_PAUSE = 0.002

@@ -56,6 +56,13 @@ class Deadlines:
                 self._pid = os.getpid()
                 threading.Thread(target=self._run, name="keel-db-deadlines", daemon=True).start()
 
+    def forget(self, dbapi_connection: Any) -> None:
+        """No deadline for `dbapi_connection` now: its next statement has none (a task's,
+        a test's), and the one its last statement set must not cut that one."""
+        if self._watched:
+            with self._lock:
+                self._watched.pop(id(dbapi_connection), None)
+
     def _run(self) -> None:
         while True:
             time.sleep(TICK)
