@@ -277,7 +277,7 @@ def begin_read(session: sa.orm.Session, settings: KernelSettings) -> None:
     PostgreSQL: the session's connection is taken now, in SQLAlchemy's AUTOCOMMIT
     isolation level (`Session.connection(execution_options=...)`, the documented way
     to set it for one session); it returns to the pool with the default level. SQLite:
-    the begin listener emits no BEGIN for a reader. A session bound to a connection
+    Keel's dialect sends no BEGIN for a reader. A session bound to a connection
     of its own (the test suite's outer transaction) is left as it is.
     """
     if not settings.DATABASE_AUTOCOMMIT_READS:
