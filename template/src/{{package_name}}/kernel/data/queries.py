@@ -49,10 +49,16 @@ def _by_key(model: type[Any]) -> sa.Select[Any] | None:
         return _BY_KEY[model]
     except KeyError:
         pass
-    keys = sa.inspect(model).primary_key
-    statement = sa.select(model).where(keys[0] == sa.bindparam("pk")) if len(keys) == 1 else None
+    key = _one_column_key(sa.inspect(model))
+    statement = None if key is None else sa.select(model).where(key == sa.bindparam("pk"))
     _BY_KEY[model] = statement
     return statement
+
+
+def _one_column_key(mapper: Mapper[Any]) -> sa.ColumnElement[Any] | None:
+    """The mapped class's primary key column, or None for a composite key."""
+    keys = mapper.primary_key
+    return keys[0] if len(keys) == 1 else None
 
 
 def scoped(ctx: ExecutionContext, statement: S, model: type[Any], permission: Permission) -> S:
@@ -122,11 +128,9 @@ def _entity_key(session: Session, descriptions: Any) -> sa.ColumnElement[Any] | 
     if entity is None or descriptions[0].get("expr") is not entity:
         return None
     mapper = sa.inspect(entity, raiseerr=False)
-    if not isinstance(mapper, Mapper) or len(mapper.primary_key) != 1:
+    if not isinstance(mapper, Mapper) or session.get_bind(mapper).dialect.name != "sqlite":
         return None
-    if session.get_bind(mapper).dialect.name != "sqlite":
-        return None
-    return mapper.primary_key[0]
+    return _one_column_key(mapper)
 
 
 def _count_of(statement: sa.Select[Any]) -> sa.Select[Any]:
