@@ -14,6 +14,9 @@ export UV_CACHE_DIR        ?= $(CURDIR)/.cache/uv
 export UV_PYTHON           ?= $(PYTHON)
 export UV_PYTHON_DOWNLOADS := never
 export UV_NO_PROGRESS      := 1
+# Some images set PYTHONDONTWRITEBYTECODE: then every Python process the tests start
+# compiles each module it imports from source again. Let them cache bytecode.
+unexport PYTHONDONTWRITEBYTECODE
 
 .PHONY: help install lint test snapshots locks demo docs bench lock clean distclean release tags
 
