@@ -20,10 +20,11 @@
 - PostgreSQL never makes a request wait without bound: a connect timeout, a pool
   checkout timeout, TCP keepalives, and for HTTP requests a statement timeout on the
   server (`statement_timeout`, sent with the login: no extra round trip) backed by a
-  client-side deadline (kernel/data/deadlines.py) for a server that stopped answering.
-  Each of them ends in `OperationalError` or the pool's `TimeoutError`: a 503. No ping
-  before each checkout: a connection the server dropped fails once (SQLAlchemy's
-  disconnect handling then invalidates the pool) and `pool_recycle` retires old ones.
+  client-side deadline (kernel/data/deadlines.py) for a server that stopped answering,
+  armed by Keel's psycopg dialect (kernel/data/postgresql_dialect.py). Each of them
+  ends in `OperationalError` or the pool's `TimeoutError`: a 503. No ping before each
+  checkout: a connection the server dropped fails once (SQLAlchemy's disconnect
+  handling then invalidates the pool) and `pool_recycle` retires old ones.
 - Reads (a unit of work opened with `writes=False`) run without BEGIN/COMMIT when
   DATABASE_AUTOCOMMIT_READS is on: `begin_read()` puts PostgreSQL's connection in
   SQLAlchemy's AUTOCOMMIT isolation level; on SQLite Keel's dialect
@@ -34,9 +35,10 @@
   so it never waits for one), bounded by `READY_BUDGET` seconds whatever the server does.
 
 At import this module registers the read-only guards on the kernel's `Session` class;
-`configure_engines()` adds the listeners above to each engine when the app is built
-(on SQLite only a pool `connect` listener: no connection-level event, which would make
-SQLAlchemy dispatch its execution events around every statement).
+`configure_engines()` adds the listeners above to each engine when the app is built:
+pool and dialect events only (`connect`, `checkout`, `do_connect`). A connection-level
+event would make SQLAlchemy dispatch its execution events around every statement, so
+what must happen per transaction or statement is done by Keel's dialects instead.
 """
 
 from __future__ import annotations
@@ -45,7 +47,6 @@ import re
 import time
 import weakref
 from collections.abc import Callable
-from contextvars import ContextVar
 from datetime import UTC, datetime
 from typing import Any
 
@@ -58,8 +59,10 @@ from sqlalchemy.orm import DeclarativeBase
 
 from ..core.settings import KernelSettings, sqlite_file
 from ..core.state import kernel_state
-from . import sqlite_dialect
-from .deadlines import DEADLINES
+from . import postgresql_dialect, sqlite_dialect
+from .deadlines import CLIENT_GRACE as CLIENT_GRACE  # its place before 0.4
+from .deadlines import DEADLINES, arm
+from .deadlines import STATEMENT_TIMEOUT as STATEMENT_TIMEOUT  # its place before 0.4
 from .sqlite_dialect import WRITE_INTENT as WRITE_INTENT  # its place before 0.4
 
 NAMING_CONVENTION = {
@@ -140,13 +143,6 @@ class Session(FlaskSQLAlchemySession):
         return super().get_bind(mapper=mapper, clause=clause, bind=bind, **kwargs)
 
 
-#: Seconds one statement of the unit of work now open may run on PostgreSQL (0: no
-#: limit). `open_context()` sets DATABASE_STATEMENT_TIMEOUT for HTTP requests only:
-#: tasks, commands and migrations may legitimately run long statements.
-STATEMENT_TIMEOUT: ContextVar[float] = ContextVar("keel_statement_timeout", default=0.0)
-#: How much later than the server's own statement timeout the client gives up on a
-#: statement (the server's cancellation, when it can send one, arrives first).
-CLIENT_GRACE = 0.25
 #: Seconds within which `/health/ready` answers, whatever the database does.
 READY_BUDGET = 2.2
 #: `Session.info` key marking a unit of work that reads in autocommit.
@@ -179,12 +175,13 @@ def engine_options(settings: KernelSettings) -> dict[str, Any]:
 
 
 def engine_url(settings: KernelSettings) -> str:
-    """`SQLALCHEMY_DATABASE_URI`: DATABASE_URL, a SQLite one through Keel's dialect."""
+    """`SQLALCHEMY_DATABASE_URI`: DATABASE_URL, through Keel's dialect for SQLite
+    (kernel/data/sqlite_dialect.py) and for psycopg (kernel/data/postgresql_dialect.py)."""
     url = settings.DATABASE_URL
     if url.startswith("sqlite://"):
         sqlite_dialect.register()
         return sqlite_dialect.SCHEME + url.removeprefix("sqlite")
-    return url
+    return postgresql_dialect.engine_url(url)
 
 
 def postgresql_connect_args(settings: KernelSettings, connect_timeout: int) -> dict[str, Any]:
@@ -242,8 +239,9 @@ class DatabaseProbe:
     def __init__(self, engine: Engine, settings: KernelSettings) -> None:
         self._engine: Engine | None = None
         if engine.dialect.driver == "psycopg":
+            # psycopg's own dialect: Keel's would arm the request's deadline over the probe's.
             self._engine = sa.create_engine(
-                engine.url,
+                engine.url.set(drivername="postgresql+psycopg"),
                 poolclass=sa.pool.NullPool,
                 isolation_level="AUTOCOMMIT",
                 connect_args=postgresql_connect_args(
@@ -326,13 +324,10 @@ sa.event.listen(Session, "do_orm_execute", _refuse_dml)
 
 
 def _guard_postgresql(engine: Engine) -> None:
-    """The statement timeout at login, and the client-side deadlines, on one engine."""
+    """The statement timeout at login, on one engine (its dialect arms the client-side
+    deadlines: no connection-level listener here, see kernel/data/postgresql_dialect.py)."""
     sa.event.listen(engine, "do_connect", _login_options(None))
     sa.event.listen(engine, "checkout", _same_timeout)
-    sa.event.listen(engine, "before_cursor_execute", _watch_statement)
-    sa.event.listen(engine, "commit", _watch_connection)
-    sa.event.listen(engine, "rollback", _watch_connection)
-    sa.event.listen(engine, "reset", _watch_reset)
 
 
 def _login_options(fixed: float | None) -> Any:
@@ -358,37 +353,11 @@ def _same_timeout(dbapi_connection: Any, record: Any, proxy: Any) -> None:
         raise sa.exc.DisconnectionError("statement timeout differs; reconnecting")
 
 
-def _watch_statement(
-    conn: Connection, cursor: Any, statement: str, parameters: Any, context: Any, many: bool
-) -> None:
-    watch_driver_statement(conn.dialect, cursor.connection)
-
-
 def watch_driver_statement(dialect: sa.Dialect, dbapi_connection: Any) -> None:
-    """Arm the client-side deadline for a statement about to be sent, on psycopg only:
-    from the `before_cursor_execute` listener, and by kernel/data/driver.py, whose
-    statements SQLAlchemy's events do not see."""
+    """Arm the client-side deadline for a statement about to be sent on the driver's own
+    cursor (kernel/data/driver.py), which no dialect method sees; psycopg only."""
     if dialect.driver == "psycopg":
-        _arm(dbapi_connection)
-
-
-def _watch_connection(conn: Connection) -> None:
-    if not (conn.invalidated or conn.closed):  # a lost one sends nothing
-        _arm(conn.connection.dbapi_connection)
-
-
-def _watch_reset(dbapi_connection: Any, record: Any, state: Any) -> None:
-    _arm(dbapi_connection)
-
-
-def _arm(dbapi_connection: Any) -> None:
-    """The deadline of what is sent now: the unit of work's statement timeout, or none
-    (a task's or a command's statement), replacing whatever the last one set."""
-    timeout = STATEMENT_TIMEOUT.get()
-    if timeout:
-        DEADLINES.watch(dbapi_connection, time.monotonic() + timeout + CLIENT_GRACE)
-    else:
-        DEADLINES.forget(dbapi_connection)
+        arm(dbapi_connection)
 
 
 #: Driver messages that mean the server answered but refused these credentials or names.

@@ -7,15 +7,16 @@ drops packets, a proxy that stops forwarding): the driver then waits on its sock
 as long as TCP lets it, which through a proxy that still acknowledges is forever, and
 the request, its worker and in the end `/health/live` wait with it.
 
-So each statement of an HTTP request is watched: `DEADLINES.watch(connection, at)` before
-it is sent, and one daemon thread per process looks every `TICK` seconds for a
-connection still waiting on the server (psycopg's documented `info.transaction_status`
-is `ACTIVE`) past its deadline. Such a connection has its socket shut down (through a
-duplicate of its descriptor, `fileno()`): the driver sees the connection closed, raises
-`OperationalError`, SQLAlchemy invalidates the connection and the pool (its documented
-disconnect handling), and the request answers 503. The thread starts with the first
-watched statement of each process (after the server's fork), and costs one wake-up per
-`TICK` when idle.
+So each statement of an HTTP request is watched: `arm(connection)` before it is sent
+(Keel's PostgreSQL dialect calls it, kernel/data/postgresql_dialect.py), and one daemon
+thread per process looks every `TICK` seconds for a connection still waiting on the
+server (psycopg's documented `info.transaction_status` is `ACTIVE`) past its deadline.
+Such a connection has its socket shut down (through a duplicate of its descriptor,
+`fileno()`): the driver sees the connection closed, raises `OperationalError`,
+SQLAlchemy invalidates the connection and the pool (its documented disconnect
+handling), and the request answers 503. The thread starts with the first watched
+statement of each process (after the server's fork), and costs one wake-up per `TICK`
+when idle.
 
 Only psycopg connections are watched (SQLite has its busy timeout and no network).
 """
@@ -28,10 +29,18 @@ import os
 import socket
 import threading
 import time
+from contextvars import ContextVar
 from typing import Any
 
 #: Seconds between two looks at the watched connections (the cut lands up to this late).
 TICK = 0.1
+#: Seconds one statement of the unit of work now open may run on PostgreSQL (0: no
+#: limit). `open_context()` sets DATABASE_STATEMENT_TIMEOUT for HTTP requests only:
+#: tasks, commands and migrations may legitimately run long statements.
+STATEMENT_TIMEOUT: ContextVar[float] = ContextVar("keel_statement_timeout", default=0.0)
+#: How much later than the server's own statement timeout the client gives up on a
+#: statement (the server's cancellation, when it can send one, arrives first).
+CLIENT_GRACE = 0.25
 
 _log = logging.getLogger("keel.database")
 
@@ -123,3 +132,14 @@ def _shut_down(dbapi_connection: Any) -> None:
 
 #: The process's one watcher, shared by every engine of every app.
 DEADLINES = Deadlines()
+
+
+def arm(dbapi_connection: Any) -> None:
+    """The deadline of what `dbapi_connection` sends now: the unit of work's statement
+    timeout, or none (a task's or a command's statement), replacing whatever the last
+    one set. Called by Keel's PostgreSQL dialect before each round trip."""
+    timeout = STATEMENT_TIMEOUT.get()
+    if timeout:
+        DEADLINES.watch(dbapi_connection, time.monotonic() + timeout + CLIENT_GRACE)
+    else:
+        DEADLINES.forget(dbapi_connection)

@@ -11,8 +11,9 @@ it is given (`Connection.connection`, SQLAlchemy's documented way to the driver)
 same pooled connection, in the same transaction, as the rest of the unit of work.
 
 What it gives up: SQLAlchemy's events do not see the statement (a `before_cursor_execute`
-listener, a tracing instrumentation); the database's log and the driver do. The kernel's
-own listener for it, the PostgreSQL client-side deadline, is called here instead.
+listener, a tracing instrumentation), nor the dialect's `do_execute`; the database's log
+and the driver do. What Keel's PostgreSQL dialect does there, arming the client-side
+deadline, is done here instead.
 Errors keep SQLAlchemy's handling: on any driver error the statement runs once more
 through `Connection.execute`, which translates it (a busy or lost database becomes
 `OperationalError`, a 503), invalidates a lost connection and fires its events.

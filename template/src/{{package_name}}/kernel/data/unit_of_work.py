@@ -26,7 +26,8 @@ from ..core.actors import ANONYMOUS, Actor
 from ..core.clock import SYSTEM_CLOCK, Clock
 from ..core.context import ExecutionContext, Origin, activate, deactivate, new_request_id
 from ..core.state import kernel_state
-from .database import AUTOCOMMIT_READ, STATEMENT_TIMEOUT, begin_read, db
+from .database import AUTOCOMMIT_READ, begin_read, db
+from .deadlines import STATEMENT_TIMEOUT
 from .sqlite_dialect import WRITE_INTENT
 
 
