@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+import tempfile
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -87,19 +88,33 @@ def project_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
 
     One uv cache is shared by every generated project and by `make demo` (UV_CACHE_DIR,
     set by the Makefile; the repo's .cache/uv otherwise), and uv is told to use the
-    machine's python3 and never download an interpreter.
+    machine's python3 and never download an interpreter. The project's pytest keeps its
+    temporary folders under this test worker's own root (`_pytest_temproot`).
     """
     env = {
         key: value
         for key, value in os.environ.items()
         if key not in _LEAKY_NAMES and not key.startswith(_LEAKY_PREFIXES)
     }
+    env["PYTEST_DEBUG_TEMPROOT"] = _pytest_temproot()
     env.setdefault("UV_CACHE_DIR", str(REPO_ROOT / ".cache" / "uv"))
     env.setdefault("UV_PYTHON", "python3")
     env["UV_PYTHON_DOWNLOADS"] = "never"
     env["UV_NO_PROGRESS"] = "1"
     env.update(extra or {})
     return env
+
+
+def _pytest_temproot() -> str:
+    """Where a generated project's pytest keeps its temporary folders: a root of this test
+    worker's own (`PYTEST_DEBUG_TEMPROOT`). In the shared /tmp/pytest-of-<user>, two
+    suites that end at once race on each other's cleanup of old folders (a suite that had
+    passed exited 1 on `OSError: [Errno 39] Directory not empty:
+    '/tmp/pytest-of-root/garbage-...'`); one worker runs one suite at a time."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    root = Path(tempfile.gettempdir()) / f"keel-tests-{worker}"
+    root.mkdir(exist_ok=True)
+    return str(root)
 
 
 def run(
