@@ -177,11 +177,7 @@ def engine_options(settings: KernelSettings) -> dict[str, Any]:
 def engine_url(settings: KernelSettings) -> str:
     """`SQLALCHEMY_DATABASE_URI`: DATABASE_URL, through Keel's dialect for SQLite
     (kernel/data/sqlite_dialect.py) and for psycopg (kernel/data/postgresql_dialect.py)."""
-    url = settings.DATABASE_URL
-    if url.startswith("sqlite://"):
-        sqlite_dialect.register()
-        return sqlite_dialect.SCHEME + url.removeprefix("sqlite")
-    return postgresql_dialect.engine_url(url)
+    return postgresql_dialect.engine_url(sqlite_dialect.engine_url(settings.DATABASE_URL))
 
 
 def postgresql_connect_args(settings: KernelSettings, connect_timeout: int) -> dict[str, Any]:

@@ -11,10 +11,9 @@ The dialect methods SQLAlchemy documents for sending them (`do_execute`,
 `do_execute_no_params`, `do_executemany`, `do_commit`, `do_rollback`, the last one also
 the pool's reset on return) arm the same deadline with no event at all.
 
-Registered with SQLAlchemy as `postgresql+keel` (`register()`); `engine_url()` in
-kernel/data/database.py names it for a `postgresql://` or `postgresql+psycopg://`
-DATABASE_URL. It is psycopg's dialect in every other respect (`dialect.driver` is
-"psycopg").
+Registered with SQLAlchemy as `postgresql+keel` (`register()`); `engine_url()` names it
+for a `postgresql://` or `postgresql+psycopg://` DATABASE_URL. It is psycopg's dialect
+in every other respect (`dialect.driver` is "psycopg").
 """
 
 from __future__ import annotations

@@ -12,8 +12,8 @@ engine; but with any connection-level listener SQLAlchemy dispatches its executi
 events around every statement of every connection (146 k instructions per authenticated
 read, measured). `Dialect.do_begin`, the documented hook that begins a transaction on a
 DBAPI connection, does the same with no event at all. The dialect is registered with
-SQLAlchemy as `sqlite+keel` (`register()`); `engine_url()` in kernel/data/database.py
-names it for a `sqlite://` DATABASE_URL.
+SQLAlchemy as `sqlite+keel` (`register()`); `engine_url()` names it for a `sqlite://`
+DATABASE_URL.
 """
 
 from __future__ import annotations
@@ -92,6 +92,14 @@ def begin_immediate(dbapi_connection: Any, timeout: float) -> None:
     finally:
         cursor.execute(f"PRAGMA busy_timeout={round(timeout * 1000)}")
         cursor.close()
+
+
+def engine_url(url: str) -> str:
+    """A `sqlite://` `url` naming this dialect instead; any other `url` as it is."""
+    if not url.startswith("sqlite://"):
+        return url
+    register()
+    return SCHEME + url.removeprefix("sqlite")
 
 
 def register() -> None:
